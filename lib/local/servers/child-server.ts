@@ -14,8 +14,11 @@ export interface ChildServerSpec {
   binary: string;
   args: string[];
   port: number;
-  /** Resolves true once the server answers requests on `port`; false or a rejection means "not yet". */
-  isReady: (port: number) => Promise<boolean>;
+  /**
+   * Resolves true once the server answers on `port` and reports `pid` as its own (so another process
+   * that grabbed the port is not mistaken for ours); false or a rejection means "not yet".
+   */
+  isReady: (port: number, pid: number) => Promise<boolean>;
   startTimeoutMs: number;
   /** Signal that asks the server to stop; SIGKILL follows if it has not exited after `stopTimeoutMs`. */
   stopSignal: NodeJS.Signals;
@@ -105,6 +108,8 @@ export async function startChildServer(spec: ChildServerSpec): Promise<ChildServ
     spawnError ??= err;
   });
   const forgetChild = trackChild(child, spec.name);
+  // setpriv execs the server, so this stays the server's PID (undefined only if the spawn failed).
+  const pid = child.pid ?? -1;
 
   const failStart = async (message: string): Promise<never> => {
     if (isRunning(child)) {
@@ -124,7 +129,7 @@ export async function startChildServer(spec: ChildServerSpec): Promise<ChildServ
   for (;;) {
     if (spawnError) return failStart(`could not be started (${spawnError.message})`);
     if (!isRunning(child)) return failStart(`exited during startup (${describeExit(child)})`);
-    if (await spec.isReady(spec.port).catch(() => false)) break;
+    if (await spec.isReady(spec.port, pid).catch(() => false)) break;
     if (Date.now() >= deadline) {
       return failStart(`did not answer on 127.0.0.1:${spec.port} within ${spec.startTimeoutMs} ms`);
     }
@@ -132,7 +137,6 @@ export async function startChildServer(spec: ChildServerSpec): Promise<ChildServ
     delayMs = Math.min(delayMs * 2, 200);
   }
 
-  const pid = child.pid as number;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= stopChild());
   const untrack = trackStoppable(`${spec.name} (pid ${pid}, port ${spec.port})`, stop);

@@ -34,8 +34,7 @@ const SERVER_KINDS: readonly ServerKind[] = ['s3', 'sqs', 'redis', 'memcached', 
 function startOne(kind: ServerKind, opts: ServerSetOptions): Promise<RunningServer> {
   switch (kind) {
     case 's3':
-      if (!opts.s3?.directory) throw new Error("startServers: 's3' needs opts.s3.directory (where buckets and objects are stored)");
-      return startS3(opts.s3);
+      return startS3(opts.s3 as S3Options);
     case 'sqs':
       return startSqs();
     case 'dynamodb':
@@ -47,7 +46,8 @@ function startOne(kind: ServerKind, opts: ServerSetOptions): Promise<RunningServ
   }
 }
 
-function validateKinds(kinds: ServerKind[]): void {
+/** Rejects a bad request before anything is started. */
+function validateRequest(kinds: ServerKind[], opts: ServerSetOptions): void {
   const unknown = kinds.filter((kind) => !SERVER_KINDS.includes(kind));
   if (unknown.length) {
     throw new Error(`startServers: unknown server kind(s) ${unknown.map((k) => `'${k}'`).join(', ')}; expected one of ${SERVER_KINDS.join(', ')}`);
@@ -55,6 +55,9 @@ function validateKinds(kinds: ServerKind[]): void {
   const duplicates = kinds.filter((kind, i) => kinds.indexOf(kind) !== i);
   if (duplicates.length) {
     throw new Error(`startServers: each kind may appear once, got ${[...new Set(duplicates)].join(', ')} more than once (start extra servers with startRedis etc.)`);
+  }
+  if (kinds.includes('s3') && !opts.s3?.directory) {
+    throw new Error("startServers: 's3' needs opts.s3.directory (where buckets and objects are stored)");
   }
 }
 
@@ -78,7 +81,7 @@ async function stopEach(servers: RunningServer[]): Promise<void> {
  * and rethrows (several failures become one AggregateError naming each kind).
  */
 export async function startServers(kinds: ServerKind[], opts: ServerSetOptions = {}): Promise<ServerSet> {
-  validateKinds(kinds);
+  validateRequest(kinds, opts);
   const results = await Promise.allSettled(kinds.map(async (kind) => startOne(kind, opts)));
   const started = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failures = results.flatMap((result, i) => (result.status === 'rejected' ? [{ kind: kinds[i], reason: result.reason as unknown }] : []));

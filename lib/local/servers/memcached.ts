@@ -46,7 +46,9 @@ async function startOnPort(binary: string, port: number, maxItemMb: number, memo
     binary,
     args: memcachedArgs(port, maxItemMb, memoryMb),
     port,
-    isReady: async (p) => /^VERSION /.test(await askTcp(p, 'version\r\n', (r) => r.includes('\r\n'), PROBE_TIMEOUT_MS)),
+    // `stats` names the PID, so a foreign memcached that grabbed the port is not taken for ours.
+    isReady: async (p, pid) =>
+      (await askTcp(p, 'stats\r\n', (r) => r.includes('END\r\n') || r.includes('ERROR'), PROBE_TIMEOUT_MS)).includes(`STAT pid ${pid}\r\n`),
     startTimeoutMs: opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
     // memcached keeps nothing worth flushing, and its graceful SIGTERM exit takes ~0.7 s.
     stopSignal: 'SIGKILL',

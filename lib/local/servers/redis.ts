@@ -72,21 +72,32 @@ function buildConfig(port: number, dataDir: string, opts: RedisOptions): string 
   ];
   if (opts.password !== undefined) lines.push(`requirepass ${quoteConfigValue(opts.password)}`);
   for (const mod of opts.modules ?? []) {
-    lines.push(['loadmodule', ...[mod.path, ...(mod.args ?? [])].map(quoteConfigValue)].join(' '));
+    // Absolute: redis would resolve a relative path against its own working directory.
+    lines.push(['loadmodule', ...[path.resolve(mod.path), ...(mod.args ?? [])].map(quoteConfigValue)].join(' '));
   }
   return `${lines.join('\n')}\n`;
 }
 
-/** RESP request for the readiness probe: AUTH first when a password is set, then PING. */
-function pingRequest(password: string | undefined): { request: Buffer; replies: number } {
-  const command = (...args: string[]) =>
-    Buffer.concat([
-      Buffer.from(`*${args.length}\r\n`),
-      ...args.map((arg) => Buffer.concat([Buffer.from(`$${Buffer.byteLength(arg)}\r\n`), Buffer.from(arg), Buffer.from('\r\n')])),
-    ]);
-  return password === undefined
-    ? { request: command('PING'), replies: 1 }
-    : { request: Buffer.concat([command('AUTH', password), command('PING')]), replies: 2 };
+function respCommand(...args: string[]): Buffer {
+  const parts = [Buffer.from(`*${args.length}\r\n`)];
+  for (const arg of args) parts.push(Buffer.from(`$${Buffer.byteLength(arg)}\r\n`), Buffer.from(arg), Buffer.from('\r\n'));
+  return Buffer.concat(parts);
+}
+
+/**
+ * Readiness probe: AUTH (when a password is set), PING, INFO server. Ready when PING answers PONG
+ * (not -LOADING) and INFO names our child's PID.
+ */
+function readinessProbe(password: string | undefined): (port: number, pid: number) => Promise<boolean> {
+  const request = Buffer.concat([
+    ...(password === undefined ? [] : [respCommand('AUTH', password)]),
+    respCommand('PING'),
+    respCommand('INFO', 'server'),
+  ]);
+  return async (port, pid) => {
+    const reply = await askTcp(port, request, (r) => /process_id:\d+\r\n|^-[^\r]*\r\n/m.test(r), PROBE_TIMEOUT_MS);
+    return reply.includes('+PONG\r\n') && reply.includes(`process_id:${pid}\r\n`);
+  };
 }
 
 async function validateOptions(opts: RedisOptions): Promise<void> {
@@ -112,16 +123,12 @@ async function startOnPort(binary: string, port: number, opts: RedisOptions): Pr
   const configFile = path.join(privateDir, 'redis.conf');
   await fs.writeFile(configFile, buildConfig(port, dataDir, opts), { mode: 0o600, flag: 'wx' });
 
-  const probe = pingRequest(opts.password);
   const child = await startChildServer({
     name: 'redis-server',
     binary,
     args: [configFile],
     port,
-    isReady: async (p) => {
-      const reply = await askTcp(p, probe.request, (r) => r.split('\r\n').length > probe.replies, PROBE_TIMEOUT_MS);
-      return reply.includes('+PONG\r\n');
-    },
+    isReady: readinessProbe(opts.password),
     startTimeoutMs: opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
     // SIGTERM: redis shuts down cleanly, writing RDB/AOF when persistence is on.
     stopSignal: 'SIGTERM',
