@@ -33,18 +33,3 @@ export function askTcp(
     socket.on('error', (err) => finish(err));
   });
 }
-
-/** True when something accepts TCP connections on 127.0.0.1:port within `timeoutMs`. */
-export function isPortAcceptingConnections(port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const finish = (accepting: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(accepting);
-    };
-    const timer = setTimeout(() => finish(false), timeoutMs);
-    socket.once('connect', () => finish(true));
-    socket.once('error', () => finish(false));
-  });
-}
