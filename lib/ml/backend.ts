@@ -1,0 +1,176 @@
+/**
+ * Chooses and verifies the TensorFlow.js backend once per process: tfjs-node when it loads (it is
+ * an optional dependency that usually cannot install), else wasm (SIMD, single thread), else the
+ * slow pure-JS cpu backend. tfjs silently falls back to cpu when the wasm files are missing, so
+ * the chosen backend is checked afterwards and reported, never assumed.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerConv2dGradient } from './conv2d-grad';
+import { registerMatMulGradient } from './matmul-grad';
+
+export type BackendPreference = 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendInfo {
+  name: BackendName;
+  detail: string;
+}
+
+export const BACKEND_ENV_VAR = 'MLTRAIN_TF_BACKEND';
+/** When set, the only directory searched for the .wasm files. */
+export const WASM_DIR_ENV_VAR = 'MLTRAIN_WASM_DIR';
+const PREFERENCES: readonly BackendPreference[] = ['auto', 'tfjs-node', 'wasm', 'cpu'];
+const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'];
+const WASM_PACKAGE_DIST = path.join('node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
+
+let pending: Promise<BackendInfo> | undefined;
+let chosen: BackendInfo | undefined;
+
+/** The environment variable, when set, overrides what the code asked for. */
+export function resolvePreference(requested: BackendPreference, env: NodeJS.ProcessEnv = process.env): BackendPreference {
+  const fromEnv = env[BACKEND_ENV_VAR];
+  const preference = fromEnv === undefined || fromEnv === '' ? requested : fromEnv;
+  if (!PREFERENCES.includes(preference as BackendPreference)) {
+    const source = preference === requested ? 'backend preference' : BACKEND_ENV_VAR;
+    throw new Error(`${source} must be one of ${PREFERENCES.join(', ')}, got '${preference}'`);
+  }
+  return preference as BackendPreference;
+}
+
+/**
+ * Where the .wasm files may be, first match wins: beside an esbuild bundle, in a node_modules
+ * beside it, in the Lambda task root or a layer, and finally the installed package.
+ */
+export function wasmDirCandidates(baseDir: string = __dirname, env: NodeJS.ProcessEnv = process.env): string[] {
+  const explicit = env[WASM_DIR_ENV_VAR];
+  if (explicit) return [explicit];
+  const candidates = [baseDir, path.join(baseDir, WASM_PACKAGE_DIST)];
+  const taskRoot = env.LAMBDA_TASK_ROOT;
+  if (taskRoot) candidates.push(taskRoot, path.join(taskRoot, WASM_PACKAGE_DIST));
+  candidates.push(path.join('/opt/nodejs', WASM_PACKAGE_DIST)); // Lambda layer layout
+  try {
+    candidates.push(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist'));
+  } catch {
+    // Not resolvable inside a bundle without node_modules; the other candidates cover that.
+  }
+  return candidates;
+}
+
+/** The first directory that holds the wasm binaries, or undefined. */
+export function findWasmDir(candidates: readonly string[]): string | undefined {
+  return candidates.find((dir) => WASM_FILES.every((file) => fs.existsSync(path.join(dir, file))));
+}
+
+function errorMessage(error: unknown): string {
+  // Not instanceof Error: errors thrown in another realm (jest's sandbox, vm) fail that test.
+  const message = (error as { message?: unknown } | null)?.message;
+  return (typeof message === 'string' ? message : String(error)).split('\n')[0];
+}
+
+/** Loads the optional native backend; returns why it could not, or undefined when it loaded. */
+export function tfjsNodeLoadError(): string | undefined {
+  try {
+    const moduleName = '@tensorflow/tfjs-node'; // a variable, so bundlers leave this optional module out
+    require(moduleName);
+    return undefined;
+  } catch (error) {
+    return `tfjs-node not loadable (${errorMessage(error)})`;
+  }
+}
+
+async function tryTfjsNode(): Promise<BackendInfo | string> {
+  const loadError = tfjsNodeLoadError();
+  if (loadError !== undefined) return loadError;
+  if ((await tf.setBackend('tensorflow')) && tf.getBackend() === 'tensorflow') {
+    return { name: 'tensorflow', detail: 'native libtensorflow via @tensorflow/tfjs-node' };
+  }
+  return `tfjs-node loaded but backend is ${tf.getBackend()}`;
+}
+
+async function tryWasm(): Promise<BackendInfo | string> {
+  const candidates = wasmDirCandidates();
+  const dir = findWasmDir(candidates);
+  if (dir === undefined) return `wasm files (${WASM_FILES.join(', ')}) not found in ${candidates.join(', ')}`;
+  try {
+    setWasmPaths(dir + '/');
+  } catch (error) {
+    // Already initialised elsewhere (tf.ready()); the check below tells whether that worked.
+    process.stderr.write(`tfjs backend: setWasmPaths ignored: ${errorMessage(error)}\n`);
+  }
+  if (!(await tf.setBackend('wasm'))) return `wasm failed to initialise from ${dir} (tfjs logged why above)`;
+  if (tf.getBackend() !== 'wasm') return `wasm initialised from ${dir} but tfjs reports backend ${tf.getBackend()}`;
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+  return { name: 'wasm', detail: `${simd ? 'simd' : 'no simd'}, files from ${dir}` };
+}
+
+async function useCpu(reasons: string[]): Promise<BackendInfo> {
+  if (!(await tf.setBackend('cpu')) || tf.getBackend() !== 'cpu') {
+    throw new Error(`tfjs cpu backend did not initialise (tfjs is on ${tf.getBackend()})`);
+  }
+  return { name: 'cpu', detail: reasons.length > 0 ? `fallback: ${reasons.join('; ')}` : 'requested' };
+}
+
+async function selectBackend(preference: BackendPreference): Promise<BackendInfo> {
+  const reasons: string[] = [];
+  if (preference === 'auto' || preference === 'tfjs-node') {
+    const result = await tryTfjsNode();
+    if (typeof result !== 'string') return result;
+    if (preference === 'tfjs-node') throw new Error(`backend tfjs-node requested but ${result}`);
+    reasons.push(result);
+  }
+  if (preference === 'auto' || preference === 'wasm') {
+    const result = await tryWasm();
+    if (typeof result !== 'string') return result;
+    if (preference === 'wasm') throw new Error(`backend wasm requested but ${result}`);
+    reasons.push(result);
+  }
+  return useCpu(reasons);
+}
+
+function matchesPreference(info: BackendInfo, preference: BackendPreference): boolean {
+  if (preference === 'auto') return true;
+  return preference === (info.name === 'tensorflow' ? 'tfjs-node' : info.name);
+}
+
+export function describeBackend(info: BackendInfo): string {
+  return `tfjs backend: ${info.name} (${info.detail})`;
+}
+
+/**
+ * Selects the backend (once; later calls return the same result) and registers the replacement
+ * gradients the wasm and cpu backends need. Logs one line to stderr.
+ */
+export function initBackend(requested: BackendPreference = 'auto'): Promise<BackendInfo> {
+  const preference = resolvePreference(requested);
+  if (pending === undefined) {
+    pending = selectBackend(preference).then(
+      (info) => {
+        if (info.name !== 'tensorflow') {
+          registerConv2dGradient();
+          registerMatMulGradient();
+        }
+        chosen = info;
+        process.stderr.write(describeBackend(info) + '\n');
+        return info;
+      },
+      (error: unknown) => {
+        pending = undefined; // let a caller retry with another preference
+        throw error;
+      },
+    );
+  }
+  return pending.then((info) => {
+    if (!matchesPreference(info, preference)) {
+      throw new Error(`backend ${preference} requested but the process already runs on ${info.name}`);
+    }
+    return info;
+  });
+}
+
+/** The backend chosen by initBackend, or undefined before it has finished. */
+export function currentBackend(): BackendInfo | undefined {
+  return chosen;
+}
