@@ -1,0 +1,42 @@
+// The one place that reads the process environment. serverless.yml sets these on AWS; the local
+// runtime sets the same names, so handlers never know where they run.
+
+export interface FunctionEnvironment {
+  /** The service's bucket: datasets, run state, synchronisation keys, results. */
+  bucketName: string;
+  /** Name of the worker function, as the AWS Lambda API knows it. */
+  workerFunctionName: string;
+  stage: string;
+  service: string;
+}
+
+export class ConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}
+
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value === '') {
+    throw new ConfigurationError(`environment variable ${name} is not set (serverless.yml or the local runtime must set it)`);
+  }
+  return value;
+}
+
+export const ENV = {
+  bucket: 'MLTRAIN_BUCKET',
+  workerFunction: 'MLTRAIN_WORKER_FUNCTION',
+  stage: 'MLTRAIN_STAGE',
+  service: 'MLTRAIN_SERVICE',
+} as const;
+
+export function readFunctionEnvironment(env: NodeJS.ProcessEnv = process.env): FunctionEnvironment {
+  return {
+    bucketName: requireEnv(ENV.bucket, env),
+    workerFunctionName: requireEnv(ENV.workerFunction, env),
+    stage: env[ENV.stage] ?? 'dev',
+    service: env[ENV.service] ?? 'unknown',
+  };
+}

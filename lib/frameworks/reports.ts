@@ -1,0 +1,41 @@
+import type { TrafficSnapshot } from '../metrics/traffic';
+
+// The small JSON objects a run leaves in the bucket, from which the CLI builds the results file.
+
+/** Written by every worker at the end of each epoch. */
+export interface EpochProgress {
+  rank: number;
+  epoch: number;
+  steps: number;
+  trainLoss: number;
+  computeSeconds: number;
+  syncSeconds: number;
+  updateSeconds: number;
+  /** Cumulative since the start of the run. */
+  traffic: TrafficSnapshot;
+}
+
+/** Written by worker 0 after evaluating on the test set. */
+export interface EpochSummary {
+  epoch: number;
+  seconds: number;
+  testLoss: number;
+  testAccuracy: number;
+  evalSeconds: number;
+}
+
+/** Written by every worker when its training ends. */
+export interface WorkerReport {
+  rank: number;
+  paramsDigest: string;
+  invocations: number;
+  traffic: TrafficSnapshot;
+}
+
+/** Written by worker 0 once every worker has reported. */
+export interface RunDone {
+  paramsDigest: string;
+  numParams: number;
+  finishedAt: string;
+  reports: WorkerReport[];
+}

@@ -1,0 +1,33 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { TrafficCounter } from '../metrics/traffic';
+
+// Functions start functions through the Lambda API. Locally the embedded runtime serves that same
+// API (AWS_ENDPOINT_URL_LAMBDA), so this one implementation serves both.
+
+export interface FunctionInvoker {
+  /** Fire and forget (InvocationType Event): the call returns once the invocation is queued. */
+  invokeAsync(functionName: string, payload: unknown): Promise<void>;
+}
+
+let shared: LambdaClient | undefined;
+
+function getLambdaClient(): LambdaClient {
+  shared ??= new LambdaClient({ region: process.env.AWS_REGION ?? 'us-east-1' });
+  return shared;
+}
+
+export class LambdaInvoker implements FunctionInvoker {
+  constructor(private readonly traffic?: TrafficCounter, private readonly client: LambdaClient = getLambdaClient()) {}
+
+  async invokeAsync(functionName: string, payload: unknown): Promise<void> {
+    const out = await this.client.send(new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: 'Event',
+      Payload: Buffer.from(JSON.stringify(payload)),
+    }));
+    this.traffic?.request('lambdaInvocations');
+    if (out.StatusCode !== 202) {
+      throw new Error(`Lambda did not queue the invocation of ${functionName}: status ${out.StatusCode}`);
+    }
+  }
+}

@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse, type ScalarTag } from 'yaml';
+
+// Reads a service's serverless.yml the way the local runtime needs it: its functions, their handler
+// files, timeouts, memory and environment. serverless.yml stays the single source of truth; the few
+// variables it uses are resolved here against the local run's values.
+
+export interface LocalFunctionDefinition {
+  /** Name in serverless.yml (e.g. worker). */
+  key: string;
+  /** Name the Lambda API knows: <service>-<stage>-<key>. */
+  functionName: string;
+  handlerFile: string;
+  exportName: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  environment: Record<string, string>;
+}
+
+export interface ServiceDefinition {
+  service: string;
+  stage: string;
+  directory: string;
+  functions: Record<string, LocalFunctionDefinition>;
+}
+
+export interface ResolveContext {
+  stage: string;
+  /** Values for CloudFormation references (`!Ref DataBucket` → the local bucket name). */
+  resources: Record<string, string>;
+}
+
+const cfnTags: ScalarTag[] = [
+  { tag: '!Ref', resolve: (v: string) => ({ Ref: v }) } as unknown as ScalarTag,
+  { tag: '!GetAtt', resolve: (v: string) => ({ 'Fn::GetAtt': v.split('.') }) } as unknown as ScalarTag,
+  { tag: '!Sub', resolve: (v: string) => ({ 'Fn::Sub': v }) } as unknown as ScalarTag,
+];
+
+export function readYaml(file: string): Record<string, unknown> {
+  return parse(readFileSync(file, 'utf8'), { customTags: cfnTags }) as Record<string, unknown>;
+}
+
+export function loadServiceDefinition(directory: string, ctx: ResolveContext): ServiceDefinition {
+  const file = path.join(directory, 'serverless.yml');
+  const raw = readYaml(file);
+  const resolver = new LocalVariableResolver(directory, raw, ctx);
+  const service = resolver.resolve(raw.service, 'service') as string;
+  const provider = (resolver.resolve(raw.provider, 'provider') ?? {}) as Record<string, unknown>;
+  const functions: Record<string, LocalFunctionDefinition> = {};
+  for (const [key, fnRaw] of Object.entries((raw.functions ?? {}) as Record<string, Record<string, unknown>>)) {
+    const fn = resolver.resolve(fnRaw, `functions.${key}`) as Record<string, unknown>;
+    const handler = String(fn.handler ?? '');
+    const dot = handler.lastIndexOf('.');
+    if (dot < 1) throw new Error(`${file}: functions.${key}.handler "${handler}" is not of the form path/file.export`);
+    functions[key] = {
+      key,
+      functionName: `${service}-${ctx.stage}-${key}`,
+      handlerFile: path.join(directory, `${handler.slice(0, dot)}.ts`),
+      exportName: handler.slice(dot + 1),
+      timeoutSeconds: Number(fn.timeout ?? provider.timeout ?? 6),
+      memoryMb: Number(fn.memorySize ?? provider.memorySize ?? 1024),
+      environment: stringValues({ ...(provider.environment as object), ...(fn.environment as object) }, `functions.${key}.environment`),
+    };
+  }
+  return { service, stage: ctx.stage, directory, functions };
+}
+
+function stringValues(obj: Record<string, unknown>, where: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (typeof v === 'object' && v !== null) throw new Error(`${where}.${k}: cannot resolve ${JSON.stringify(v)} locally`);
+    out[k] = String(v);
+  }
+  return out;
+}
+
+/** Resolves ${self:...}, ${sls:stage}, ${opt:...}, ${file(...):...} and !Ref for local runs. */
+class LocalVariableResolver {
+  constructor(private readonly dir: string, private readonly root: Record<string, unknown>, private readonly ctx: ResolveContext) {}
+
+  resolve(value: unknown, where: string): unknown {
+    if (typeof value === 'string') return this.resolveString(value, where);
+    if (Array.isArray(value)) return value.map((v, i) => this.resolve(v, `${where}[${i}]`));
+    if (value && typeof value === 'object') {
+      const obj = value as Record<string, unknown>;
+      if ('Ref' in obj && Object.keys(obj).length === 1) return this.resource(String(obj.Ref), where);
+      return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, this.resolve(v, `${where}.${k}`)]));
+    }
+    return value;
+  }
+
+  private resource(name: string, where: string): string {
+    const value = this.ctx.resources[name];
+    if (value === undefined) throw new Error(`${where}: the local runtime has no value for !Ref ${name}`);
+    return value;
+  }
+
+  private resolveString(text: string, where: string): unknown {
+    const whole = /^\$\{([^{}]+)\}$/.exec(text);
+    if (whole) return this.variable(whole[1], where);
+    return text.replace(/\$\{([^{}]+)\}/g, (_, expr: string) => String(this.variable(expr, where)));
+  }
+
+  private variable(expr: string, where: string): unknown {
+    const [head, fallback] = splitFallback(expr);
+    if (head === 'sls:stage' || head === 'self:provider.stage' || head === 'opt:stage') return this.ctx.stage;
+    if (head.startsWith('opt:')) return fallback;
+    if (head.startsWith('self:')) return this.resolve(getPath(this.root, head.slice(5)), where);
+    const file = /^file\(([^)]+)\):(.+)$/.exec(head);
+    if (file) {
+      const included = readYaml(path.resolve(this.dir, file[1]));
+      return this.resolve(getPath(included, file[2]), where);
+    }
+    if (fallback !== undefined) return fallback;
+    throw new Error(`${where}: the local runtime cannot resolve \${${expr}}`);
+  }
+}
+
+function splitFallback(expr: string): [string, string | undefined] {
+  const comma = expr.indexOf(',');
+  if (comma < 0) return [expr.trim(), undefined];
+  return [expr.slice(0, comma).trim(), expr.slice(comma + 1).trim().replace(/^['"]|['"]$/g, '')];
+}
+
+function getPath(obj: unknown, dotted: string): unknown {
+  return dotted.split('.').reduce<unknown>((acc, part) => (acc as Record<string, unknown> | undefined)?.[part], obj);
+}

@@ -1,0 +1,58 @@
+// Bytes and requests per store, counted where the requests are made (the store implementations).
+
+export const REQUEST_KINDS = ['s3', 'sqs', 'redis', 'memcached', 'dynamodb', 'lambdaInvocations', 'stateTransitions'] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+
+export interface TrafficSnapshot {
+  bytesWritten: number;
+  bytesRead: number;
+  requests: Record<RequestKind, number>;
+}
+
+export function emptyTraffic(): TrafficSnapshot {
+  const requests = Object.fromEntries(REQUEST_KINDS.map((k) => [k, 0])) as Record<RequestKind, number>;
+  return { bytesWritten: 0, bytesRead: 0, requests };
+}
+
+export class TrafficCounter {
+  private totals: TrafficSnapshot = emptyTraffic();
+
+  wrote(kind: RequestKind, bytes: number): void {
+    this.totals.bytesWritten += bytes;
+    this.totals.requests[kind] += 1;
+  }
+
+  read(kind: RequestKind, bytes: number): void {
+    this.totals.bytesRead += bytes;
+    this.totals.requests[kind] += 1;
+  }
+
+  request(kind: RequestKind, count = 1): void {
+    this.totals.requests[kind] += count;
+  }
+
+  snapshot(): TrafficSnapshot {
+    return { ...this.totals, requests: { ...this.totals.requests } };
+  }
+
+  /** Continue counting from an earlier snapshot (a re-invoked worker resumes its totals). */
+  restore(snapshot: TrafficSnapshot): void {
+    this.totals = addTraffic(emptyTraffic(), snapshot);
+  }
+}
+
+export function addTraffic(a: TrafficSnapshot, b: TrafficSnapshot): TrafficSnapshot {
+  const sum = emptyTraffic();
+  sum.bytesWritten = a.bytesWritten + b.bytesWritten;
+  sum.bytesRead = a.bytesRead + b.bytesRead;
+  for (const k of REQUEST_KINDS) sum.requests[k] = (a.requests[k] ?? 0) + (b.requests[k] ?? 0);
+  return sum;
+}
+
+export function subtractTraffic(later: TrafficSnapshot, earlier: TrafficSnapshot): TrafficSnapshot {
+  const diff = emptyTraffic();
+  diff.bytesWritten = later.bytesWritten - earlier.bytesWritten;
+  diff.bytesRead = later.bytesRead - earlier.bytesRead;
+  for (const k of REQUEST_KINDS) diff.requests[k] = later.requests[k] - earlier.requests[k];
+  return diff;
+}

@@ -1,0 +1,24 @@
+import { S3Client } from '@aws-sdk/client-s3';
+
+let shared: S3Client | undefined;
+
+/**
+ * One S3 client per process, reused across invocations. The SDK reads AWS_ENDPOINT_URL_S3 itself;
+ * a local endpoint (s3rver) needs path-style addressing and no streaming checksums.
+ */
+export function getS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
+  if (shared) return shared;
+  const local = Boolean(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL);
+  shared = new S3Client({
+    region: env.AWS_REGION ?? 'us-east-1',
+    forcePathStyle: local,
+    ...(local ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
+  });
+  return shared;
+}
+
+/** Forget the cached client (tests that restart the local server on another port). */
+export function resetS3Client(): void {
+  shared?.destroy();
+  shared = undefined;
+}

@@ -1,0 +1,78 @@
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { TrafficCounter } from '../metrics/traffic';
+import type { LoadOrWaitOptions, ObjectStore } from './types';
+import { pollLoad } from './wait';
+
+const DELETE_BATCH = 1000; // DeleteObjects takes at most 1,000 keys
+
+export class S3Store implements ObjectStore {
+  readonly kind = 's3' as const;
+
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    private readonly traffic: TrafficCounter = new TrafficCounter(),
+  ) {}
+
+  async save(key: string, bytes: Uint8Array): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentLength: bytes.byteLength }));
+    this.traffic.wrote('s3', bytes.byteLength);
+  }
+
+  async load(key: string): Promise<Buffer | undefined> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const bytes = Buffer.from(await out.Body!.transformToByteArray());
+      this.traffic.read('s3', bytes.byteLength);
+      return bytes;
+    } catch (err) {
+      this.traffic.request('s3');
+      if (err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') return undefined;
+      throw err;
+    }
+  }
+
+  loadOrWait(key: string, opts: LoadOrWaitOptions): Promise<Buffer> {
+    return pollLoad(key, (k) => this.load(k), opts);
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+      const chunk = keys.slice(i, i + DELETE_BATCH);
+      const out = await this.client.send(new DeleteObjectsCommand({
+        Bucket: this.bucket,
+        Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true },
+      }));
+      this.traffic.request('s3');
+      if (out.Errors?.length) {
+        const first = out.Errors[0];
+        throw new Error(`S3 could not delete ${out.Errors.length} key(s) in ${this.bucket}, first ${first.Key}: ${first.Message}`);
+      }
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      this.traffic.request('s3');
+      for (const obj of page.Contents ?? []) if (obj.Key) keys.push(obj.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys;
+  }
+
+  async clear(prefix: string): Promise<number> {
+    const keys = await this.list(prefix);
+    await this.delete(keys);
+    return keys.length;
+  }
+}

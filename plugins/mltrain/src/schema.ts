@@ -1,0 +1,16 @@
+// The configuration the plugin accepts under custom.mltrain, checked by Serverless's own schema
+// validation (a typo fails `sls package` with a message naming the property).
+export const mltrainConfigSchema = {
+  type: 'object',
+  properties: {
+    mltrain: {
+      type: 'object',
+      properties: {
+        framework: { enum: ['allreduce', 'scatter-reduce', 'spirt', 'mlless', 'ps', 'gpu'] },
+        iamStatements: { type: 'array', items: { type: 'object' } },
+      },
+      required: ['framework'],
+      additionalProperties: false,
+    },
+  },
+} as const;

@@ -1,0 +1,11 @@
+import { startAllReduceRun } from '../../../lib/frameworks/allreduce/trigger';
+import { triggerEventSchema } from '../../../lib/frameworks/allreduce/events';
+import { parseOrThrow } from '../../../lib/frameworks/training-config';
+import { createFunctionDeps } from '../../../lib/functions/deps';
+
+/** sls invoke -f trigger -d '{"config":{"workers":4,"epochs":3}}' → { runId, ... } */
+export async function handler(event: unknown) {
+  const input = parseOrThrow(triggerEventSchema, event ?? {}, 'trigger event');
+  const deps = createFunctionDeps('trigger');
+  return startAllReduceRun(input, { ...deps, workerFunctionName: deps.env.workerFunctionName });
+}
