@@ -7,6 +7,8 @@
 import { checkLearningRate, checkNumParams, checkStepInputs, importBuffers, nonNegative, positive, unitInterval } from './checks';
 import type { AdamConfig, FlatOptimizer, OptimizerState } from './types';
 
+const sqrt = Math.sqrt; // hoisted: a global lookup per element is slow inside sandboxes such as jest's
+
 export class AdamOptimizer implements FlatOptimizer {
   readonly kind = 'adam';
   readonly numParams: number;
@@ -42,7 +44,7 @@ export class AdamOptimizer implements FlatOptimizer {
       const vi = beta2 * v[i] + (1 - beta2) * g * g;
       m[i] = mi;
       v[i] = vi;
-      params[i] -= (lr * (mi / correction1)) / (Math.sqrt(vi / correction2) + epsilon);
+      params[i] -= (lr * (mi / correction1)) / (sqrt(vi / correction2) + epsilon);
     }
     this.steps = t;
   }
