@@ -139,12 +139,8 @@ export function describeBackend(info: BackendInfo): string {
   return `tfjs backend: ${info.name} (${info.detail})`;
 }
 
-/**
- * Selects the backend (once; later calls return the same result) and registers the replacement
- * gradients the wasm and cpu backends need. Logs one line to stderr.
- */
-export function initBackend(requested: BackendPreference = 'auto'): Promise<BackendInfo> {
-  const preference = resolvePreference(requested);
+/** Runs the selection once and registers the replacement gradients the wasm and cpu backends need. */
+function selectOnce(preference: BackendPreference): Promise<BackendInfo> {
   if (pending === undefined) {
     pending = selectBackend(preference).then(
       (info) => {
@@ -162,12 +158,20 @@ export function initBackend(requested: BackendPreference = 'auto'): Promise<Back
       },
     );
   }
-  return pending.then((info) => {
-    if (!matchesPreference(info, preference)) {
-      throw new Error(`backend ${preference} requested but the process already runs on ${info.name}`);
-    }
-    return info;
-  });
+  return pending;
+}
+
+/**
+ * Selects the backend once per process; later calls return the same result (and reject if they
+ * explicitly ask for a different backend). Logs one line to stderr.
+ */
+export async function initBackend(requested: BackendPreference = 'auto'): Promise<BackendInfo> {
+  const preference = resolvePreference(requested);
+  const info = await selectOnce(preference);
+  if (!matchesPreference(info, preference)) {
+    throw new Error(`backend ${preference} requested but the process already runs on ${info.name}`);
+  }
+  return info;
 }
 
 /** The backend chosen by initBackend, or undefined before it has finished. */
