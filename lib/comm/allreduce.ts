@@ -96,8 +96,9 @@ export class AllReduceCommunicator {
   private wait(key: string, what: string): Promise<Buffer> {
     return pollLoad(key, (k) => this.opts.store.load(k), {
       timeoutMs: this.opts.timeoutMs,
-      initialDelayMs: 2,
-      maxDelayMs: 100,
+      // Steps take tens of milliseconds: a coarse back-off would dominate them.
+      initialDelayMs: 1,
+      maxDelayMs: 25,
       checkAbort: this.opts.checkAbort,
     }).catch((err: unknown) => {
       if (err instanceof WaitTimeoutError) throw new WaitTimeoutError(what, this.opts.timeoutMs);

@@ -27,6 +27,8 @@ export interface EpochSummary {
 /** Written by every worker when its training ends. */
 export interface WorkerReport {
   rank: number;
+  /** The TensorFlow.js backend the worker computed on (tensorflow, wasm or cpu). */
+  backend: string;
   paramsDigest: string;
   invocations: number;
   traffic: TrafficSnapshot;

@@ -7,11 +7,13 @@ export interface TrafficSnapshot {
   bytesWritten: number;
   bytesRead: number;
   requests: Record<RequestKind, number>;
+  /** S3 PUT/LIST requests, priced higher than GETs (the s3 count includes them). */
+  s3WriteRequests: number;
 }
 
 export function emptyTraffic(): TrafficSnapshot {
   const requests = Object.fromEntries(REQUEST_KINDS.map((k) => [k, 0])) as Record<RequestKind, number>;
-  return { bytesWritten: 0, bytesRead: 0, requests };
+  return { bytesWritten: 0, bytesRead: 0, requests, s3WriteRequests: 0 };
 }
 
 export class TrafficCounter {
@@ -20,6 +22,13 @@ export class TrafficCounter {
   wrote(kind: RequestKind, bytes: number): void {
     this.totals.bytesWritten += bytes;
     this.totals.requests[kind] += 1;
+    if (kind === 's3') this.totals.s3WriteRequests += 1;
+  }
+
+  /** An S3 request in the PUT/COPY/POST/LIST price class that moves no payload (LIST). */
+  s3Listed(): void {
+    this.totals.requests.s3 += 1;
+    this.totals.s3WriteRequests += 1;
   }
 
   read(kind: RequestKind, bytes: number): void {
@@ -45,6 +54,7 @@ export function addTraffic(a: TrafficSnapshot, b: TrafficSnapshot): TrafficSnaps
   const sum = emptyTraffic();
   sum.bytesWritten = a.bytesWritten + b.bytesWritten;
   sum.bytesRead = a.bytesRead + b.bytesRead;
+  sum.s3WriteRequests = (a.s3WriteRequests ?? 0) + (b.s3WriteRequests ?? 0);
   for (const k of REQUEST_KINDS) sum.requests[k] = (a.requests[k] ?? 0) + (b.requests[k] ?? 0);
   return sum;
 }
@@ -53,6 +63,7 @@ export function subtractTraffic(later: TrafficSnapshot, earlier: TrafficSnapshot
   const diff = emptyTraffic();
   diff.bytesWritten = later.bytesWritten - earlier.bytesWritten;
   diff.bytesRead = later.bytesRead - earlier.bytesRead;
+  diff.s3WriteRequests = later.s3WriteRequests - earlier.s3WriteRequests;
   for (const k of REQUEST_KINDS) diff.requests[k] = later.requests[k] - earlier.requests[k];
   return diff;
 }

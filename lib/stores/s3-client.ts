@@ -22,3 +22,15 @@ export function resetS3Client(): void {
   shared?.destroy();
   shared = undefined;
 }
+
+/** A client for an explicit endpoint (the CLI talking to its own local S3 server). */
+export function createLocalS3Client(endpoint: string): S3Client {
+  return new S3Client({
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}

@@ -8,9 +8,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { TrafficCounter } from '../metrics/traffic';
 import type { LoadOrWaitOptions, ObjectStore } from './types';
+import { sleep } from '../util/wait';
 import { pollLoad } from './wait';
 
 const DELETE_BATCH = 1000; // DeleteObjects takes at most 1,000 keys
+const TORN_READ_ATTEMPTS = 5;
 
 export class S3Store implements ObjectStore {
   readonly kind = 's3' as const;
@@ -27,11 +29,25 @@ export class S3Store implements ObjectStore {
   }
 
   async load(key: string): Promise<Buffer | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const got = await this.getOnce(key);
+      if (got === undefined) return undefined;
+      // A body shorter than its Content-Length is a torn read (s3rver flushes a PUT's file after
+      // publishing it; a network can cut a body): read again rather than return half a tensor.
+      if (got.expected === undefined || got.bytes.byteLength === got.expected) return got.bytes;
+      if (attempt >= TORN_READ_ATTEMPTS) {
+        throw new Error(`S3 object ${key} in ${this.bucket} came back with ${got.bytes.byteLength} of its ${got.expected} bytes ${attempt} times`);
+      }
+      await sleep(5 * attempt);
+    }
+  }
+
+  private async getOnce(key: string): Promise<{ bytes: Buffer; expected?: number } | undefined> {
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       const bytes = Buffer.from(await out.Body!.transformToByteArray());
       this.traffic.read('s3', bytes.byteLength);
-      return bytes;
+      return { bytes, expected: out.ContentLength };
     } catch (err) {
       this.traffic.request('s3');
       if (err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') return undefined;
@@ -63,7 +79,7 @@ export class S3Store implements ObjectStore {
     let token: string | undefined;
     do {
       const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
-      this.traffic.request('s3');
+      this.traffic.s3Listed();
       for (const obj of page.Contents ?? []) if (obj.Key) keys.push(obj.Key);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

@@ -96,7 +96,7 @@ async function train(event: WorkerEvent, deps: WorkerDeps, log: Logger): Promise
     }
     await finishEpoch(event, deps, state, model, testSet, log);
   }
-  return finishRun(event, deps, state, log);
+  return finishRun(event, deps, state, backend.name, log);
 }
 
 function freshState(model: FlatModel, config: TrainingConfig): WorkerState {
@@ -164,11 +164,11 @@ async function finishEpoch(
   state.epochStats = newEpochStats();
 }
 
-async function finishRun(event: WorkerEvent, deps: WorkerDeps, state: WorkerState, log: Logger): Promise<WorkerOutcome> {
+async function finishRun(event: WorkerEvent, deps: WorkerDeps, state: WorkerState, backend: string, log: Logger): Promise<WorkerOutcome> {
   const { runId, rank, numWorkers, config } = event;
   const keys = runKeys(runId);
   const paramsDigest = sha256Hex(state.params);
-  const report: WorkerReport = { rank, paramsDigest, invocations: state.invocations, traffic: deps.traffic.snapshot() };
+  const report: WorkerReport = { rank, backend, paramsDigest, invocations: state.invocations, traffic: deps.traffic.snapshot() };
   await saveJson(deps.store, keys.report(rank), report);
   if (rank === 0) {
     const reports = await gatherReports(deps.store, runId, numWorkers, config.syncTimeoutSeconds * 1000);

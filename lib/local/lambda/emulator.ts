@@ -5,6 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { trackChild } from '../processes';
 import type { InvokeReply, InvokeRequest } from './protocol';
 import type { LocalFunctionDefinition, ServiceDefinition } from './service-definition';
 
@@ -23,6 +24,11 @@ export interface InvocationRecord {
   endedAt?: number;
   status: 'running' | 'succeeded' | 'failed' | 'timed-out' | 'crashed';
   error?: string;
+  /** The process running it (tests kill it to play a dead worker). */
+  pid?: number;
+  /** rank and invocation number when the event has them, to name a failed worker. */
+  rank?: number;
+  invocation?: number;
 }
 
 export interface InvokeOutcome {
@@ -119,6 +125,9 @@ export class LocalLambda {
     const record: InvocationRecord = {
       requestId, functionName: fn.functionName, functionKey: fn.key, type, memoryMb: fn.memoryMb, startedAt: Date.now(), status: 'running',
     };
+    const e = (event ?? {}) as { rank?: unknown; invocation?: unknown };
+    if (typeof e.rank === 'number') record.rank = e.rank;
+    if (typeof e.invocation === 'number') record.invocation = e.invocation;
     this.records.push(record);
     const log = this.logFor(fn.key);
     const child = fork(CHILD_ENTRY, [], {
@@ -134,6 +143,8 @@ export class LocalLambda {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     this.children.add(child);
+    record.pid = child.pid;
+    const untrack = trackChild(child, `lambda ${fn.key} ${requestId}`);
     pipeLines(child.stdout!, (line) => log.write(asLogLine(line, fn.key, requestId, 'stdout')));
     pipeLines(child.stderr!, (line) => log.write(asLogLine(line, fn.key, requestId, 'stderr')));
 
@@ -166,6 +177,7 @@ export class LocalLambda {
       });
       child.on('exit', (code, signal) => {
         this.children.delete(child);
+        untrack();
         finish('crashed', { statusCode: 200, functionError: { errorType: 'Runtime.ExitError', errorMessage: `the process running ${fn.key} exited (code ${code}, signal ${signal}) before returning` } });
       });
       child.on('error', (err) => finish('crashed', { statusCode: 200, functionError: { errorType: 'Runtime.Error', errorMessage: err.message } }));

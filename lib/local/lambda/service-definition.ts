@@ -46,13 +46,20 @@ export function loadServiceDefinition(directory: string, ctx: ResolveContext): S
   const raw = readYaml(file);
   const resolver = new LocalVariableResolver(directory, raw, ctx);
   const service = resolver.resolve(raw.service, 'service') as string;
-  const provider = (resolver.resolve(raw.provider, 'provider') ?? {}) as Record<string, unknown>;
+  // Only what a local invocation needs; IAM and resources are CloudFormation's business.
+  const providerRaw = (resolver.resolve(raw.provider, 'provider', 1) ?? {}) as Record<string, unknown>;
+  const provider = {
+    timeout: resolver.resolve(providerRaw.timeout, 'provider.timeout'),
+    memorySize: resolver.resolve(providerRaw.memorySize, 'provider.memorySize'),
+    environment: resolver.resolve(providerRaw.environment, 'provider.environment'),
+  };
   const functions: Record<string, LocalFunctionDefinition> = {};
   for (const [key, fnRaw] of Object.entries((raw.functions ?? {}) as Record<string, Record<string, unknown>>)) {
-    const fn = resolver.resolve(fnRaw, `functions.${key}`) as Record<string, unknown>;
+    const where = `functions.${key}`;
+    const fn = Object.fromEntries(['handler', 'timeout', 'memorySize', 'environment'].map((f) => [f, resolver.resolve(fnRaw[f], `${where}.${f}`)]));
     const handler = String(fn.handler ?? '');
     const dot = handler.lastIndexOf('.');
-    if (dot < 1) throw new Error(`${file}: functions.${key}.handler "${handler}" is not of the form path/file.export`);
+    if (dot < 1) throw new Error(`${file}: ${where}.handler "${handler}" is not of the form path/file.export`);
     functions[key] = {
       key,
       functionName: `${service}-${ctx.stage}-${key}`,
@@ -60,7 +67,7 @@ export function loadServiceDefinition(directory: string, ctx: ResolveContext): S
       exportName: handler.slice(dot + 1),
       timeoutSeconds: Number(fn.timeout ?? provider.timeout ?? 6),
       memoryMb: Number(fn.memorySize ?? provider.memorySize ?? 1024),
-      environment: stringValues({ ...(provider.environment as object), ...(fn.environment as object) }, `functions.${key}.environment`),
+      environment: stringValues({ ...(provider.environment as object), ...(fn.environment as object) }, `${where}.environment`),
     };
   }
   return { service, stage: ctx.stage, directory, functions };
@@ -79,8 +86,10 @@ function stringValues(obj: Record<string, unknown>, where: string): Record<strin
 class LocalVariableResolver {
   constructor(private readonly dir: string, private readonly root: Record<string, unknown>, private readonly ctx: ResolveContext) {}
 
-  resolve(value: unknown, where: string): unknown {
-    if (typeof value === 'string') return this.resolveString(value, where);
+  /** `depth` 1 resolves only a whole-value include (provider: ${file(...)}), leaving its inside raw. */
+  resolve(value: unknown, where: string, depth = Infinity): unknown {
+    if (typeof value === 'string') return this.resolveString(value, where, depth);
+    if (depth <= 1) return value;
     if (Array.isArray(value)) return value.map((v, i) => this.resolve(v, `${where}[${i}]`));
     if (value && typeof value === 'object') {
       const obj = value as Record<string, unknown>;
@@ -96,21 +105,21 @@ class LocalVariableResolver {
     return value;
   }
 
-  private resolveString(text: string, where: string): unknown {
+  private resolveString(text: string, where: string, depth = Infinity): unknown {
     const whole = /^\$\{([^{}]+)\}$/.exec(text);
-    if (whole) return this.variable(whole[1], where);
+    if (whole) return this.variable(whole[1], where, depth);
     return text.replace(/\$\{([^{}]+)\}/g, (_, expr: string) => String(this.variable(expr, where)));
   }
 
-  private variable(expr: string, where: string): unknown {
+  private variable(expr: string, where: string, depth = Infinity): unknown {
     const [head, fallback] = splitFallback(expr);
     if (head === 'sls:stage' || head === 'self:provider.stage' || head === 'opt:stage') return this.ctx.stage;
     if (head.startsWith('opt:')) return fallback;
-    if (head.startsWith('self:')) return this.resolve(getPath(this.root, head.slice(5)), where);
+    if (head.startsWith('self:')) return this.resolve(getPath(this.root, head.slice(5)), where, depth);
     const file = /^file\(([^)]+)\):(.+)$/.exec(head);
     if (file) {
       const included = readYaml(path.resolve(this.dir, file[1]));
-      return this.resolve(getPath(included, file[2]), where);
+      return this.resolve(getPath(included, file[2]), where, depth);
     }
     if (fallback !== undefined) return fallback;
     throw new Error(`${where}: the local runtime cannot resolve \${${expr}}`);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import type * as http from 'node:http';
 import { trackStoppable } from '../processes';
 import { closeHttpServer } from './http-listener';
+import { makeS3rverPutsAtomic } from './s3rver-atomic-put';
 import type { RunningServer } from './types';
 
 // s3rver ships no type declarations: these are the parts used here.
@@ -65,6 +66,7 @@ export async function startS3(opts: S3Options): Promise<S3Server> {
   buckets.forEach(assertBucketName);
   acceptAccessKeys(opts.accessKeyIds ?? ['test', ...(process.env.AWS_ACCESS_KEY_ID ? [process.env.AWS_ACCESS_KEY_ID] : [])]);
   await fs.mkdir(opts.directory, { recursive: true });
+  makeS3rverPutsAtomic();
 
   const s3rver = new S3rver({
     port: 0,

@@ -1,0 +1,36 @@
+import type { ServerKind } from '../local/servers/types';
+
+// Every framework the product knows, what its local run needs, and whether it exists yet.
+
+export interface FrameworkInfo {
+  title: string;
+  /** Folder under services/. */
+  service: string;
+  /** Local servers beyond S3. */
+  servers: ServerKind[];
+  available: boolean;
+}
+
+export const FRAMEWORKS = {
+  allreduce: { title: 'LambdaML AllReduce', service: 'allreduce', servers: [], available: true },
+  'scatter-reduce': { title: 'LambdaML ScatterReduce', service: 'scatter-reduce', servers: [], available: false },
+  spirt: { title: 'SPIRT', service: 'spirt', servers: ['redis', 'sqs'], available: false },
+  mlless: { title: 'MLLESS', service: 'mlless', servers: ['redis', 'sqs'], available: false },
+  ps: { title: 'LambdaML hybrid parameter server', service: 'ps', servers: [], available: false },
+  gpu: { title: 'GPU baseline', service: 'gpu', servers: [], available: false },
+} satisfies Record<string, FrameworkInfo>;
+
+export type FrameworkName = keyof typeof FRAMEWORKS;
+export const FRAMEWORK_NAMES = Object.keys(FRAMEWORKS) as FrameworkName[];
+
+export function requireFramework(name: string): FrameworkInfo & { name: FrameworkName } {
+  if (!(name in FRAMEWORKS)) {
+    throw new Error(`unknown framework "${name}"; known frameworks: ${FRAMEWORK_NAMES.join(', ')}`);
+  }
+  const info = FRAMEWORKS[name as FrameworkName];
+  if (!info.available) {
+    const ready = FRAMEWORK_NAMES.filter((n) => FRAMEWORKS[n].available).join(', ');
+    throw new Error(`framework "${name}" (${info.title}) is not implemented yet; available now: ${ready}`);
+  }
+  return { ...info, name: name as FrameworkName };
+}

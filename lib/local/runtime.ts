@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { createLocalS3Client } from '../stores/s3-client';
+import { S3Store } from '../stores/s3';
+import type { TrafficCounter } from '../metrics/traffic';
+import { LocalLambda } from './lambda/emulator';
+import { loadServiceDefinition, type ServiceDefinition } from './lambda/service-definition';
+import { trackStoppable } from './processes';
+import { startServers, type ServerSet } from './servers';
+import type { ServerKind } from './servers/types';
+
+// The embedded runtime: real local servers on 127.0.0.1, the Lambda API served locally, and the
+// environment that points the AWS SDK at them. Handlers run unchanged; only configuration differs.
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const LOCAL_STAGE = 'local';
+export const LOCAL_BUCKET = 'mltrain-local';
+
+export interface LocalRuntimeOptions {
+  /** Folder of this run: logs/ goes there. */
+  runDir: string;
+  /** Folder where the local S3 keeps its objects (shared between runs to reuse prepared data). */
+  s3Dir: string;
+  /** Service folders under services/, e.g. ['allreduce']. */
+  services: string[];
+  /** Servers beyond S3, which every framework uses. */
+  servers?: ServerKind[];
+  /** Function timeouts in seconds, overriding serverless.yml (tests of Lambda's time limit). */
+  timeoutOverrides?: Record<string, number>;
+}
+
+export class LocalRuntime {
+  private untrack?: () => void;
+
+  private constructor(
+    readonly servers: ServerSet,
+    readonly lambda: LocalLambda,
+    readonly services: ServiceDefinition[],
+    readonly env: Record<string, string>,
+  ) {}
+
+  static async start(opts: LocalRuntimeOptions): Promise<LocalRuntime> {
+    mkdirSync(opts.s3Dir, { recursive: true });
+    const kinds: ServerKind[] = ['s3', ...(opts.servers ?? []).filter((k) => k !== 's3')];
+    const servers = await startServers(kinds, { s3: { directory: opts.s3Dir, buckets: [LOCAL_BUCKET] } });
+    try {
+      const services = opts.services.map((name) =>
+        loadServiceDefinition(path.join(REPO_ROOT, 'services', name), { stage: LOCAL_STAGE, resources: { DataBucket: LOCAL_BUCKET } }));
+      const env = {
+        ...servers.env,
+        // Credentials for the local emulators only; they accept any signature.
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_REGION: 'us-east-1',
+        AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
+      };
+      const lambda = await LocalLambda.start({ services, env, logsDir: path.join(opts.runDir, 'logs'), timeoutOverrides: opts.timeoutOverrides });
+      const runtime = new LocalRuntime(servers, lambda, services, { ...env, ...lambda.env });
+      runtime.untrack = trackStoppable('local runtime', () => runtime.stop());
+      return runtime;
+    } catch (err) {
+      await servers.stop();
+      throw err;
+    }
+  }
+
+  functionName(service: string, key: string): string {
+    const svc = this.services.find((s) => s.directory.endsWith(`${path.sep}${service}`));
+    const fn = svc?.functions[key];
+    if (!fn) throw new Error(`service ${service} has no function ${key}`);
+    return fn.functionName;
+  }
+
+  /** The bucket, as seen from this process. */
+  store(traffic?: TrafficCounter): S3Store {
+    return new S3Store(createLocalS3Client(this.servers.servers.s3!.endpoint), LOCAL_BUCKET, traffic);
+  }
+
+  async stop(): Promise<void> {
+    this.untrack?.();
+    this.untrack = undefined;
+    await this.lambda.stop();
+    await this.servers.stop();
+  }
+}

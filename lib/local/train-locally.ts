@@ -1,0 +1,135 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { requireFramework } from '../frameworks/catalog';
+import type { EpochProgress, EpochSummary, RunDone } from '../frameworks/reports';
+import { datasetManifestKey, datasetPrefix, newRunId, runKeys } from '../frameworks/run-keys';
+import { readRunFailure } from '../frameworks/run-status';
+import type { TrainingConfig } from '../frameworks/training-config';
+import { uploadDataset, loadManifest } from '../ml/data/bucket';
+import { loadDataset } from '../ml/data/catalog';
+import { buildResults, epochResult, type EpochResult, type RunResults } from '../metrics/results';
+import { loadJson } from '../stores/json';
+import type { ObjectStore } from '../stores/types';
+import { sleep } from '../util/wait';
+import type { InvocationRecord, LocalLambda } from './lambda/emulator';
+import { LocalRuntime, REPO_ROOT } from './runtime';
+
+// Runs a framework end to end on this machine: real local servers, the service's own handlers
+// invoked through the Lambda API, progress read from the bucket as the run writes it.
+
+export type LocalRunEvent =
+  | { type: 'runtime-started'; runId: string; runDir: string }
+  | { type: 'data-ready'; manifestKey: string; reused: boolean; seconds: number }
+  | { type: 'run-started'; runId: string; workers: number }
+  | { type: 'epoch'; epoch: number; epochs: number; result: EpochResult };
+
+export interface LocalRunOptions {
+  framework: string;
+  config: TrainingConfig;
+  runId?: string;
+  /** Folder holding runs/<runId>/ and the shared local S3 data (default: <repo>/runs). */
+  runsDir?: string;
+  /** Results file (default: runs/<runId>/results.json). */
+  out?: string;
+  timeoutOverrides?: Record<string, number>;
+  onEvent?: (event: LocalRunEvent) => void;
+  /** Called once the runtime is up (tests use it to reach the running invocations). */
+  onRuntime?: (runtime: LocalRuntime) => void;
+}
+
+export class LocalRunError extends Error {
+  constructor(message: string, readonly runId: string, readonly runDir: string) {
+    super(message);
+    this.name = 'LocalRunError';
+  }
+}
+
+export const DEFAULT_RUNS_DIR = path.join(REPO_ROOT, 'runs');
+
+export async function trainLocally(opts: LocalRunOptions): Promise<RunResults> {
+  const framework = requireFramework(opts.framework);
+  const runsDir = path.resolve(opts.runsDir ?? DEFAULT_RUNS_DIR);
+  const runId = opts.runId ?? newRunId(framework.name);
+  const runDir = path.join(runsDir, runId);
+  mkdirSync(runDir, { recursive: true });
+  const emit = opts.onEvent ?? (() => undefined);
+  const startedAt = new Date();
+
+  const runtime = await LocalRuntime.start({
+    runDir, s3Dir: path.join(runsDir, '.s3'), services: [framework.service], servers: framework.servers, timeoutOverrides: opts.timeoutOverrides,
+  });
+  try {
+    opts.onRuntime?.(runtime);
+    emit({ type: 'runtime-started', runId, runDir });
+    const store = runtime.store();
+    const manifestKey = await prepareData(store, opts.config, emit);
+    const started = await runtime.lambda.invoke(runtime.functionName(framework.service, 'trigger'), { runId, config: opts.config, manifestKey });
+    if (started.functionError) throw new LocalRunError(`trigger failed: ${started.functionError.errorMessage}`, runId, runDir);
+    emit({ type: 'run-started', runId, workers: opts.config.workers });
+
+    const { summaries, progress, done } = await followRun(store, runtime.lambda, runId, opts.config, emit, runDir);
+    const results = buildResults({
+      runId, framework: framework.name, config: { ...opts.config }, startedAt, wallSeconds: (Date.now() - startedAt.getTime()) / 1000,
+      summaries, progress, done, invocations: usage(runtime.lambda.invocations()),
+    });
+    const out = opts.out ?? path.join(runDir, 'results.json');
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+    return results;
+  } finally {
+    await runtime.stop();
+  }
+}
+
+/** Shards and uploads the dataset, unless the same split (dataset, workers, seed) is already there. */
+async function prepareData(store: ObjectStore, config: TrainingConfig, emit: (e: LocalRunEvent) => void): Promise<string> {
+  const t0 = Date.now();
+  const manifestKey = datasetManifestKey(config.dataset, config.workers, config.seed);
+  const reusable = await loadManifest(store, manifestKey, config.workers).then(() => true, () => false);
+  if (!reusable) {
+    const data = loadDataset(config.dataset, config.seed);
+    await uploadDataset(store, data, { dataset: config.dataset, workers: config.workers, seed: config.seed, prefix: datasetPrefix(config.dataset, config.workers, config.seed) });
+  }
+  emit({ type: 'data-ready', manifestKey, reused: reusable, seconds: (Date.now() - t0) / 1000 });
+  return manifestKey;
+}
+
+async function followRun(
+  store: ObjectStore, lambda: LocalLambda, runId: string, config: TrainingConfig, emit: (e: LocalRunEvent) => void, runDir: string,
+): Promise<{ summaries: EpochSummary[]; progress: EpochProgress[][]; done: RunDone }> {
+  const keys = runKeys(runId);
+  const summaries: EpochSummary[] = [];
+  const progress: EpochProgress[][] = [];
+  let idlePolls = 0;
+  for (;;) {
+    const failure = await readRunFailure(store, runId);
+    if (failure) throw new LocalRunError(`run ${runId} failed: ${failure.reason} (detected by ${failure.detectedBy})`, runId, runDir);
+    while (summaries.length < config.epochs) {
+      const epoch = summaries.length + 1;
+      const summary = await loadJson<EpochSummary>(store, keys.epochSummary(epoch));
+      if (!summary) break;
+      const perRank = await Promise.all(Array.from({ length: config.workers }, (_, r) => loadJson<EpochProgress>(store, keys.progress(epoch, r))));
+      if (perRank.some((p) => !p)) break;
+      summaries.push(summary);
+      progress.push(perRank as EpochProgress[]);
+      const result = epochResult(summary, perRank as EpochProgress[], progress[epoch - 2]);
+      emit({ type: 'epoch', epoch, epochs: config.epochs, result });
+    }
+    const done = await loadJson<RunDone>(store, keys.done);
+    if (done && summaries.length === config.epochs) return { summaries, progress, done };
+    // Every function has stopped and nothing says the run is over: report what the runtime saw.
+    idlePolls = lambda.running() === 0 ? idlePolls + 1 : 0;
+    if (idlePolls >= 3) throw new LocalRunError(`run ${runId} stopped without finishing: ${describeFailures(lambda.invocations())}`, runId, runDir);
+    await sleep(250);
+  }
+}
+
+function describeFailures(records: readonly InvocationRecord[]): string {
+  const failed = records.filter((r) => r.status !== 'succeeded' && r.status !== 'running');
+  if (failed.length === 0) return 'every invocation returned, but the run left no result (see the logs)';
+  return failed.map((r) => `${r.functionKey}${r.rank !== undefined ? ` rank ${r.rank}` : ''} ${r.status}: ${r.error ?? ''}`).join('; ');
+}
+
+function usage(records: readonly InvocationRecord[]) {
+  return records.map((r) => ({ functionKey: r.functionKey, memoryMb: r.memoryMb, seconds: ((r.endedAt ?? Date.now()) - r.startedAt) / 1000 }));
+}

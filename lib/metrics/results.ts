@@ -1,0 +1,100 @@
+import type { EpochProgress, EpochSummary, RunDone } from '../frameworks/reports';
+import { estimateCost, type CostEstimate } from './cost';
+import { addTraffic, emptyTraffic, subtractTraffic, type TrafficSnapshot } from './traffic';
+
+// The results file every run writes (shared/spec/cli-and-results.md), built from what the run left
+// in its bucket and what the runtime measured about the invocations.
+
+export interface EpochResult {
+  epoch: number;
+  seconds: number;
+  trainLoss: number;
+  testLoss: number;
+  testAccuracy: number;
+  /** Means over the workers of the time each spent computing, synchronising and updating. */
+  computeSeconds: number;
+  syncSeconds: number;
+  updateSeconds: number;
+  bytesWritten: number;
+  bytesRead: number;
+}
+
+export interface InvocationUsage {
+  functionKey: string;
+  memoryMb: number;
+  seconds: number;
+}
+
+export interface RunResults {
+  runId: string;
+  framework: string;
+  config: Record<string, unknown>;
+  backend: string;
+  startedAt: string;
+  wallSeconds: number;
+  epochs: EpochResult[];
+  final: { testAccuracy: number; testLoss: number; paramsDigest: string; numParams: number };
+  traffic: TrafficSnapshot;
+  invocations: { count: number; byFunction: Record<string, { count: number; seconds: number; memoryMb: number }> };
+  cost: CostEstimate;
+}
+
+export interface RunArtifacts {
+  runId: string;
+  framework: string;
+  config: Record<string, unknown>;
+  startedAt: Date;
+  wallSeconds: number;
+  summaries: EpochSummary[];
+  /** progress[epoch - 1] holds one entry per worker. */
+  progress: EpochProgress[][];
+  done: RunDone;
+  invocations: InvocationUsage[];
+}
+
+export function buildResults(a: RunArtifacts): RunResults {
+  const epochs = a.summaries.map((summary, i) => epochResult(summary, a.progress[i], i > 0 ? a.progress[i - 1] : undefined));
+  const last = a.summaries[a.summaries.length - 1];
+  const traffic = a.done.reports.reduce((sum, r) => addTraffic(sum, r.traffic), emptyTraffic());
+  traffic.requests.lambdaInvocations = a.invocations.length;
+  const byFunction: RunResults['invocations']['byFunction'] = {};
+  for (const inv of a.invocations) {
+    const f = (byFunction[inv.functionKey] ??= { count: 0, seconds: 0, memoryMb: inv.memoryMb });
+    f.count += 1;
+    f.seconds += inv.seconds;
+  }
+  return {
+    runId: a.runId,
+    framework: a.framework,
+    config: a.config,
+    backend: [...new Set(a.done.reports.map((r) => r.backend))].join(', '),
+    startedAt: a.startedAt.toISOString(),
+    wallSeconds: a.wallSeconds,
+    epochs,
+    final: { testAccuracy: last?.testAccuracy ?? NaN, testLoss: last?.testLoss ?? NaN, paramsDigest: a.done.paramsDigest, numParams: a.done.numParams },
+    traffic,
+    invocations: { count: a.invocations.length, byFunction },
+    cost: estimateCost({ invocations: a.invocations, traffic, wallSeconds: a.wallSeconds }),
+  };
+}
+
+/** One epoch's row: worker 0's evaluation, the workers' mean timings and the bytes they moved in it. */
+export function epochResult(summary: EpochSummary, progress: EpochProgress[], previous: EpochProgress[] | undefined): EpochResult {
+  const mean = (f: (p: EpochProgress) => number) => progress.reduce((s, p) => s + f(p), 0) / progress.length;
+  const moved = progress.reduce((sum, p) => {
+    const before = previous?.find((q) => q.rank === p.rank)?.traffic ?? emptyTraffic();
+    return addTraffic(sum, subtractTraffic(p.traffic, before));
+  }, emptyTraffic());
+  return {
+    epoch: summary.epoch,
+    seconds: summary.seconds,
+    trainLoss: mean((p) => p.trainLoss),
+    testLoss: summary.testLoss,
+    testAccuracy: summary.testAccuracy,
+    computeSeconds: mean((p) => p.computeSeconds),
+    syncSeconds: mean((p) => p.syncSeconds),
+    updateSeconds: mean((p) => p.updateSeconds),
+    bytesWritten: moved.bytesWritten,
+    bytesRead: moved.bytesRead,
+  };
+}
