@@ -15,7 +15,7 @@ function plainStep(params: Float32Array, grad: Float32Array, lr: number, weightD
 
 function momentumStep(params: Float32Array, grad: Float32Array, velocity: Float32Array, lr: number, momentum: number, weightDecay: number): void {
   for (let i = 0; i < params.length; i++) {
-    const v = momentum * velocity[i] + grad[i] + weightDecay * params[i];
+    const v = momentum * velocity[i] + (grad[i] + weightDecay * params[i]);
     velocity[i] = v;
     params[i] -= lr * v;
   }
