@@ -5,22 +5,20 @@ import { createModel, type ModelKind } from '../../lib/ml/models';
 import { createOptimizer } from '../../lib/ml/optimizers';
 
 /** Real MNIST, a short run: enough to show that model, data, optimiser and backend work together. */
-function train(kind: ModelKind, steps: number): { accuracy: number; seconds: number } {
+function train(kind: ModelKind, steps: number): { accuracy: number } {
   const { train: trainSet, test } = loadMnist();
   const model = createModel(kind, { inputShape: trainSet.featureShape, numClasses: 10, seed: 1 });
   const optimizer = createOptimizer({ kind: 'sgd', lr: 0.05, momentum: 0.9 }, model.numParams);
   const params = model.getParams();
   const order = epochOrder(trainSet.count, 1, 1);
-  const started = performance.now();
   for (let step = 0; step < steps; step++) {
     const { grad } = model.gradient(batchAt(trainSet, order, step % stepsPerEpoch(trainSet.count, 64), 64));
     optimizer.step(params, grad);
     model.setParams(params);
   }
-  const seconds = (performance.now() - started) / 1000;
   const { accuracy } = model.evaluate(test);
   model.dispose();
-  return { accuracy, seconds };
+  return { accuracy };
 }
 
 describe('training on MNIST', () => {
@@ -33,8 +31,8 @@ describe('training on MNIST', () => {
     expect(accuracy).toBeGreaterThanOrEqual(0.9);
   });
 
-  it('CNN reaches ≥ 85% test accuracy after 200 steps of 64', () => {
-    const { accuracy } = train('cnn', 200);
-    expect(accuracy).toBeGreaterThanOrEqual(0.85);
+  it('CNN reaches ≥ 90% test accuracy after 100 steps of 64', () => {
+    const { accuracy } = train('cnn', 100);
+    expect(accuracy).toBeGreaterThanOrEqual(0.9);
   });
 });
