@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -55,7 +55,7 @@ export class LocalLambda {
   private readonly functions = new Map<string, LocalFunctionDefinition>();
   private readonly records: InvocationRecord[] = [];
   private readonly children = new Set<ChildProcess>();
-  private readonly logs = new Map<string, WriteStream>();
+  private readonly logs = new Map<string, number>();
   private readonly idleWaiters: (() => void)[] = [];
   private server?: http.Server;
   private stopped = false;
@@ -115,7 +115,8 @@ export class LocalLambda {
     for (const child of this.children) child.kill('SIGKILL');
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
-    await Promise.all([...this.logs.values()].map((s) => new Promise<void>((r) => s.end(() => r()))));
+    for (const fd of this.logs.values()) closeSync(fd);
+    this.logs.clear();
   }
 
   private run(fn: LocalFunctionDefinition, event: unknown, type: InvocationType): Promise<InvokeOutcome> {
@@ -129,7 +130,6 @@ export class LocalLambda {
     if (typeof e.rank === 'number') record.rank = e.rank;
     if (typeof e.invocation === 'number') record.invocation = e.invocation;
     this.records.push(record);
-    const log = this.logFor(fn.key);
     const child = fork(CHILD_ENTRY, [], {
       execArgv: ['--import', 'tsx'],
       env: {
@@ -145,42 +145,49 @@ export class LocalLambda {
     this.children.add(child);
     record.pid = child.pid;
     const untrack = trackChild(child, `lambda ${fn.key} ${requestId}`);
-    pipeLines(child.stdout!, (line) => log.write(asLogLine(line, fn.key, requestId, 'stdout')));
-    pipeLines(child.stderr!, (line) => log.write(asLogLine(line, fn.key, requestId, 'stderr')));
+    pipeLines(child.stdout!, (line) => this.append(fn.key, asLogLine(line, fn.key, requestId, 'stdout')));
+    pipeLines(child.stderr!, (line) => this.append(fn.key, asLogLine(line, fn.key, requestId, 'stderr')));
 
     return new Promise<InvokeOutcome>((resolve) => {
-      let outcome: InvokeOutcome | undefined;
+      // The invocation ends when its process is gone and its output drained ('close'), so a
+      // finished invocation's logs are complete and a timed-out one no longer runs.
+      let reply: InvokeReply | undefined;
+      let timedOut = false;
+      let spawnError: Error | undefined;
       const timer = setTimeout(() => {
-        finish('timed-out', { statusCode: 200, functionError: { errorType: 'TimeoutError', errorMessage: `Task timed out after ${timeoutSeconds} seconds` } });
+        timedOut = true;
         child.kill('SIGKILL');
       }, timeoutSeconds * 1000);
 
       const finish = (status: InvocationRecord['status'], result: InvokeOutcome): void => {
-        if (outcome) return;
-        outcome = result;
         clearTimeout(timer);
         record.status = status;
         record.endedAt = Date.now();
         if (result.functionError) record.error = `${result.functionError.errorType}: ${result.functionError.errorMessage}`;
-        const durationMs = record.endedAt - record.startedAt;
-        log.write(JSON.stringify({
+        this.append(fn.key, JSON.stringify({
           time: new Date().toISOString(), level: status === 'succeeded' ? 'info' : 'error', function: fn.key, requestId,
-          message: 'REPORT', status, durationMs, memoryMb: fn.memoryMb, ...(record.error ? { error: record.error } : {}),
+          message: 'REPORT', status, durationMs: record.endedAt - record.startedAt, memoryMb: fn.memoryMb, ...(record.error ? { error: record.error } : {}),
         }) + '\n');
         resolve(result);
         if (this.running() === 0) this.idleWaiters.splice(0).forEach((w) => w());
       };
 
-      child.on('message', (reply: InvokeReply) => {
-        if (reply.ok) finish('succeeded', { statusCode: 200, payload: reply.value });
-        else finish('failed', { statusCode: 200, functionError: { errorType: reply.errorType, errorMessage: reply.errorMessage } });
-      });
-      child.on('exit', (code, signal) => {
+      child.on('message', (message: InvokeReply) => { reply = message; });
+      child.on('error', (err) => { spawnError = err; });
+      child.on('close', (code, signal) => {
         this.children.delete(child);
         untrack();
-        finish('crashed', { statusCode: 200, functionError: { errorType: 'Runtime.ExitError', errorMessage: `the process running ${fn.key} exited (code ${code}, signal ${signal}) before returning` } });
+        if (timedOut) {
+          finish('timed-out', { statusCode: 200, functionError: { errorType: 'TimeoutError', errorMessage: `Task timed out after ${timeoutSeconds} seconds` } });
+        } else if (reply?.ok) {
+          finish('succeeded', { statusCode: 200, payload: reply.value });
+        } else if (reply) {
+          finish('failed', { statusCode: 200, functionError: { errorType: reply.errorType, errorMessage: reply.errorMessage } });
+        } else {
+          const why = spawnError?.message ?? `exited (code ${code}, signal ${signal}) before returning`;
+          finish('crashed', { statusCode: 200, functionError: { errorType: 'Runtime.ExitError', errorMessage: `the process running ${fn.key} ${why}` } });
+        }
       });
-      child.on('error', (err) => finish('crashed', { statusCode: 200, functionError: { errorType: 'Runtime.Error', errorMessage: err.message } }));
       const request: InvokeRequest = {
         type: 'invoke', handlerFile: fn.handlerFile, exportName: fn.exportName, event, functionName: fn.functionName,
         requestId, memoryMb: fn.memoryMb, deadline: Date.now() + timeoutSeconds * 1000,
@@ -189,13 +196,15 @@ export class LocalLambda {
     });
   }
 
-  private logFor(key: string): WriteStream {
-    let stream = this.logs.get(key);
-    if (!stream) {
-      stream = createWriteStream(path.join(this.opts.logsDir, `${key}.jsonl`), { flags: 'a' });
-      this.logs.set(key, stream);
+  /** Log lines are appended synchronously: ordered, and on disk when an invocation ends. */
+  private append(key: string, text: string): void {
+    if (this.stopped) return; // output of processes killed by stop() is not kept
+    let fd = this.logs.get(key);
+    if (fd === undefined) {
+      fd = openSync(path.join(this.opts.logsDir, `${key}.jsonl`), 'a');
+      this.logs.set(key, fd);
     }
-    return stream;
+    writeSync(fd, text);
   }
 
   private async listen(): Promise<void> {

@@ -1,0 +1,59 @@
+import { Command, CommanderError, Option } from 'commander';
+import { FRAMEWORK_NAMES } from '../frameworks/catalog';
+import { doctorCommand } from './commands/doctor';
+import { logsCommand } from './commands/logs';
+import { prepareDataCommand } from './commands/prepare-data';
+import { runCommand } from './commands/run';
+import { trainingOptions } from './options';
+
+// mltrain: train and compare serverless training frameworks locally (shared/spec/cli-and-results.md).
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = new Command('mltrain')
+    .description('Train, compare and inspect serverless distributed ML training frameworks, locally or on AWS')
+    .exitOverride()
+    .showHelpAfterError('(run mltrain --help for usage)');
+
+  const run = program.command('run')
+    .description(`train locally against real local servers; frameworks: ${FRAMEWORK_NAMES.join(', ')}`)
+    .argument('<framework>', 'framework to run')
+    .option('--out <file>', 'results JSON file (default runs/<runId>/results.json)')
+    .option('--json', 'print only the results JSON')
+    .option('--runs-dir <dir>', 'where runs/<runId>/ folders go (default <repo>/runs)')
+    .addOption(new Option('--lambda-timeout <seconds>', "emulate a shorter Lambda time limit for the workers (exercises checkpoint and re-invocation)").argParser(Number));
+  for (const opt of trainingOptions()) run.addOption(opt);
+  run.action(async (framework: string, opts: Record<string, unknown>) => { code = await runCommand(framework, opts); });
+
+  program.command('logs')
+    .description('print (and follow) the JSON-lines logs of a local run')
+    .argument('<framework>')
+    .option('--function <name>', 'only this function (e.g. worker, trigger)')
+    .option('--run <runId>', 'run id (default: the latest run of the framework)')
+    .option('--follow', 'keep printing new lines, like sls logs -t')
+    .option('--raw', 'print the JSON lines as they are')
+    .option('--runs-dir <dir>', 'where the runs are (default <repo>/runs)')
+    .action(async (framework: string, opts) => { code = await logsCommand(framework, opts); });
+
+  program.command('doctor')
+    .description('check local prerequisites (redis-server, memcached, the tensor module, tfjs backend)')
+    .option('--fix', 'install what is missing with apt-get')
+    .action(async (opts: { fix?: boolean }) => { code = await doctorCommand(opts); });
+
+  program.command('prepare-data')
+    .description('shard a dataset for N workers and upload it with its manifest to a bucket (S3 or the local one)')
+    .requiredOption('--bucket <name>', 'target S3 bucket (use the stack output DataBucketName)')
+    .addOption(trainingOptions().find((o) => o.long === '--dataset')!)
+    .addOption(trainingOptions().find((o) => o.long === '--workers')!)
+    .addOption(trainingOptions().find((o) => o.long === '--seed')!)
+    .action(async (opts) => { code = await prepareDataCommand(opts); });
+
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2; // commander already printed it
+    process.stderr.write(`mltrain: ${(err as Error).message}\n`);
+    return (err as Error).name === 'OptionError' || /^unknown framework|is not implemented yet/.test((err as Error).message) ? 2 : 1;
+  }
+}

@@ -1,0 +1,65 @@
+import { InvalidArgumentError, Option } from 'commander';
+import { trainingConfigSchema, DEFAULT_LR, MODEL_KINDS, OPTIMIZERS, type TrainingConfig } from '../frameworks/training-config';
+import { DATASET_NAMES } from '../ml/data/names';
+
+// The options every `mltrain run` shares (shared/spec/cli-and-results.md). Values are checked
+// against the same schema the trigger uses, and errors name the flag, not the internal field.
+
+const FLAG_OF: Record<string, string> = {
+  model: '--model', dataset: '--dataset', workers: '--workers', epochs: '--epochs', batchSize: '--batch-size',
+  optimizer: '--optimizer', lr: '--lr', momentum: '--momentum', weightDecay: '--weight-decay', seed: '--seed',
+  syncTimeoutSeconds: '--sync-timeout',
+};
+
+export class OptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OptionError';
+  }
+}
+
+function integer(flag: string) {
+  return (value: string): number => {
+    if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`${flag} must be a whole number, got "${value}"`);
+    return Number(value);
+  };
+}
+
+function decimal(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${flag} must be a number, got "${value}"`);
+    return n;
+  };
+}
+
+export function trainingOptions(): Option[] {
+  return [
+    new Option('--workers <n>', 'number of workers').argParser(integer('--workers')).default(4),
+    new Option('--epochs <n>', 'passes over the training data').argParser(integer('--epochs')).default(3),
+    new Option('--model <kind>', 'model').choices([...MODEL_KINDS]).default('mlp'),
+    new Option('--dataset <name>', 'dataset').choices([...DATASET_NAMES]).default('mnist'),
+    new Option('--batch-size <n>', 'samples per worker per step').argParser(integer('--batch-size')).default(64),
+    new Option('--optimizer <kind>', 'optimizer').choices([...OPTIMIZERS]).default('sgd'),
+    new Option('--lr <x>', `learning rate (default: sgd ${DEFAULT_LR.sgd}, adam ${DEFAULT_LR.adam})`).argParser(decimal('--lr')),
+    new Option('--momentum <x>', 'SGD momentum').argParser(decimal('--momentum')).default(0.9),
+    new Option('--weight-decay <x>', 'L2 weight decay').argParser(decimal('--weight-decay')).default(0),
+    new Option('--seed <n>', 'seed of the initial model and the data split').argParser(integer('--seed')).default(42),
+    new Option('--sync-timeout <seconds>', 'how long a worker waits for the others before failing the run').argParser(decimal('--sync-timeout')).default(120),
+  ];
+}
+
+/** commander's parsed options → a validated TrainingConfig. */
+export function toTrainingConfig(opts: Record<string, unknown>): TrainingConfig {
+  const input = {
+    model: opts.model, dataset: opts.dataset, workers: opts.workers, epochs: opts.epochs, batchSize: opts.batchSize,
+    optimizer: opts.optimizer, lr: opts.lr, momentum: opts.momentum, weightDecay: opts.weightDecay, seed: opts.seed,
+    syncTimeoutSeconds: opts.syncTimeout,
+  };
+  const result = trainingConfigSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${FLAG_OF[String(i.path[0])] ?? String(i.path[0])}: ${i.message}`);
+    throw new OptionError(`invalid option${problems.length > 1 ? 's' : ''}: ${problems.join('; ')}`);
+  }
+  return { ...result.data, lr: result.data.lr ?? DEFAULT_LR[result.data.optimizer] };
+}

@@ -1,0 +1,97 @@
+import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LocalLambda } from '../../lib/local/lambda/emulator';
+import { loadServiceDefinition } from '../../lib/local/lambda/service-definition';
+
+// The emulator is driven the way functions drive it: through the AWS SDK's Lambda client.
+
+const SERVICE_DIR = path.join(__dirname, '..', 'fixtures', 'lambda-service');
+let lambda: LocalLambda;
+let client: LambdaClient;
+let logsDir: string;
+
+beforeAll(async () => {
+  logsDir = mkdtempSync(path.join(os.tmpdir(), 'emulator-test-'));
+  const service = loadServiceDefinition(SERVICE_DIR, { stage: 'local', resources: { DataBucket: 'fixture-bucket' } });
+  lambda = await LocalLambda.start({ services: [service], env: {}, logsDir });
+  client = new LambdaClient({ region: 'us-east-1', endpoint: lambda.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+});
+
+afterAll(async () => {
+  client.destroy();
+  await lambda.stop();
+  rmSync(logsDir, { recursive: true, force: true });
+});
+
+async function invoke(name: string, payload: unknown, type: 'Event' | 'RequestResponse' = 'RequestResponse') {
+  const out = await client.send(new InvokeCommand({ FunctionName: `emulator-fixture-local-${name}`, InvocationType: type, Payload: Buffer.from(JSON.stringify(payload)) }));
+  const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
+  return { status: out.StatusCode, functionError: out.FunctionError, body: text ? JSON.parse(text) : undefined };
+}
+
+test('returns the handler result with the environment serverless.yml declares', async () => {
+  const { status, body } = await invoke('spin', { ms: 10 });
+  expect(status).toBe(200);
+  expect(body.bucket).toBe('fixture-bucket');
+  expect(body.stage).toBe('local');
+  expect(body.pid).not.toBe(process.pid);
+});
+
+test('runs concurrent invocations in parallel processes', async () => {
+  const single = await invoke('spin', { ms: 1500 });
+  const t0 = Date.now();
+  const [a, b] = await Promise.all([invoke('spin', { ms: 1500 }), invoke('spin', { ms: 1500 })]);
+  const wall = Date.now() - t0;
+  expect(a.body.pid).not.toBe(b.body.pid);
+  // The two busy loops overlap in time: both started before either ended.
+  expect(Math.max(a.body.startedAt, b.body.startedAt)).toBeLessThan(Math.min(a.body.endedAt, b.body.endedAt));
+  expect(single.body.endedAt - single.body.startedAt).toBeGreaterThanOrEqual(1500);
+  expect(wall).toBeLessThan(2 * 1500 + 1500); // one after the other would take 3 s of work plus two starts
+});
+
+test('reports a thrown error as an Unhandled function error with its message', async () => {
+  const { status, functionError, body } = await invoke('fail', { why: 'bad field x' });
+  expect(status).toBe(200);
+  expect(functionError).toBe('Unhandled');
+  expect(body).toEqual({ errorType: 'FixtureError', errorMessage: 'refused: bad field x' });
+});
+
+test('queues Event invocations with 202 and records their outcome', async () => {
+  const { status } = await invoke('fail', { why: 'async' }, 'Event');
+  expect(status).toBe(202);
+  await lambda.whenIdle();
+  const record = lambda.invocations().find((r) => r.type === 'Event' && r.functionKey === 'fail');
+  expect(record?.status).toBe('failed');
+  expect(record?.error).toContain('refused: async');
+});
+
+test('answers ResourceNotFoundException for an unknown function, naming the known ones', async () => {
+  const err = await invoke('nope', {}).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ResourceNotFoundException);
+  expect((err as Error).message).toContain('emulator-fixture-local-spin');
+});
+
+test('kills an invocation at its timeout like Lambda', async () => {
+  const t0 = Date.now();
+  const { functionError, body } = await invoke('slow', {});
+  expect(functionError).toBe('Unhandled');
+  expect(body.errorMessage).toBe('Task timed out after 2 seconds');
+  expect(Date.now() - t0).toBeLessThan(6000);
+  const record = lambda.invocations().find((r) => r.functionKey === 'slow');
+  expect(record?.status).toBe('timed-out');
+  expect(() => process.kill(record!.pid!, 0)).toThrow(); // the process is gone
+});
+
+test('gives the handler the remaining time and writes JSON-lines logs per function', async () => {
+  const { body } = await invoke('remaining', {});
+  expect(body.remainingMs).toBeGreaterThan(25_000);
+  expect(body.remainingMs).toBeLessThanOrEqual(30_000);
+  await lambda.whenIdle();
+  const lines = readFileSync(path.join(logsDir, 'remaining.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  expect(lines.find((l) => l.message === 'plain text line')).toMatchObject({ function: 'remaining', stream: 'stdout' });
+  expect(lines.find((l) => l.message === 'REPORT')).toMatchObject({ status: 'succeeded', memoryMb: 256 });
+  const spun = readFileSync(path.join(logsDir, 'spin.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  expect(spun.find((l) => l.message === 'spun')).toMatchObject({ function: 'spin', ms: 10 });
+});
