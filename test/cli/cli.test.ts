@@ -1,0 +1,48 @@
+import { main } from '../../lib/cli/main';
+import { toTrainingConfig } from '../../lib/cli/options';
+
+// Bad command lines are refused before anything starts, with a message naming the problem.
+
+async function runCli(...args: string[]): Promise<{ code: number; err: string }> {
+  let err = '';
+  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { err += String(chunk); return true; });
+  try {
+    const code = await main(['node', 'mltrain', ...args]);
+    return { code, err };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+test('an unknown framework lists the known ones', async () => {
+  const { code, err } = await runCli('run', 'tensorflow-on-spark');
+  expect(code).toBe(2);
+  expect(err).toContain('unknown framework "tensorflow-on-spark"; known frameworks: allreduce, scatter-reduce, spirt, mlless, ps, gpu');
+});
+
+test('a framework that does not exist yet says which ones do', async () => {
+  const { code, err } = await runCli('run', 'spirt');
+  expect(code).toBe(2);
+  expect(err).toContain('framework "spirt" (SPIRT) is not implemented yet; available now: allreduce');
+});
+
+test('an option value outside its choices names the option and the allowed values', async () => {
+  const { code, err } = await runCli('run', 'allreduce', '--model', 'resnet');
+  expect(code).toBe(2);
+  expect(err).toContain("option '--model <kind>' argument 'resnet' is invalid. Allowed choices are lr, svm, mlp, cnn.");
+});
+
+test('a non-number and an out-of-range number are refused naming the flag', async () => {
+  expect((await runCli('run', 'allreduce', '--epochs', 'three')).err).toContain('--epochs must be a whole number, got "three"');
+  const { code, err } = await runCli('run', 'allreduce', '--workers', '0');
+  expect(code).toBe(2);
+  expect(err).toContain('invalid option: --workers: Too small: expected number to be >=1');
+});
+
+test('options resolve to a full training configuration with the optimizer default learning rate', () => {
+  const sgd = toTrainingConfig({ workers: 2, epochs: 1, model: 'mlp', dataset: 'mnist', batchSize: 64, optimizer: 'sgd', momentum: 0.9, weightDecay: 0, seed: 1, syncTimeout: 60 });
+  expect(sgd).toMatchObject({ workers: 2, lr: 0.05, syncTimeoutSeconds: 60 });
+  const adam = toTrainingConfig({ optimizer: 'adam' });
+  expect(adam.lr).toBe(0.001);
+  expect(() => toTrainingConfig({ batchSize: 0, lr: -1 })).toThrow('invalid options: --batch-size: Too small: expected number to be >=1; --lr: Too small: expected number to be >0');
+});
