@@ -15,6 +15,19 @@ export interface CollectiveOptions {
   timeoutMs: number;
   /** Throws when the run has been failed by someone else, so waits end early. */
   checkAbort: () => Promise<void>;
+  /**
+   * How long a wait may still last before the caller must stop to hand over (Lambda's time limit).
+   * A wait cut short by it throws OutOfTimeError instead of blaming a peer.
+   */
+  waitBudgetMs?: () => number;
+}
+
+/** The invocation's time ran out during a wait: redo the step in the next invocation. */
+export class OutOfTimeError extends Error {
+  constructor(what: string) {
+    super(`the invocation's time ran out while waiting for ${what}`);
+    this.name = 'OutOfTimeError';
+  }
 }
 
 export class MissingWorkerError extends Error {
@@ -73,7 +86,7 @@ export class AllReduceCommunicator {
     for (let rank = 1; rank < this.opts.numWorkers; rank++) {
       waits.push(this.wait(keys.gradient(rank), `worker ${rank}'s gradient`).then(
         (bytes) => { gathered[rank] = this.decodeGradient(bytes, rank, step, own.length); },
-        (err: unknown) => { if (!(err instanceof WaitTimeoutError)) throw err; },
+        (err: unknown) => { if (!(err instanceof WaitTimeoutError)) throw err; }, // a missing worker: reported below, all at once
       ));
     }
     await Promise.all(waits);
@@ -94,15 +107,18 @@ export class AllReduceCommunicator {
   }
 
   private wait(key: string, what: string): Promise<Buffer> {
+    const budget = this.opts.waitBudgetMs?.() ?? Infinity;
+    const timeoutMs = Math.max(0, Math.min(this.opts.timeoutMs, budget));
     return pollLoad(key, (k) => this.opts.store.load(k), {
-      timeoutMs: this.opts.timeoutMs,
+      timeoutMs,
       // Steps take tens of milliseconds: a coarse back-off would dominate them.
       initialDelayMs: 1,
       maxDelayMs: 25,
       checkAbort: this.opts.checkAbort,
     }).catch((err: unknown) => {
-      if (err instanceof WaitTimeoutError) throw new WaitTimeoutError(what, this.opts.timeoutMs);
-      throw err;
+      if (!(err instanceof WaitTimeoutError)) throw err;
+      if (budget < this.opts.timeoutMs) throw new OutOfTimeError(what);
+      throw new WaitTimeoutError(what, this.opts.timeoutMs);
     });
   }
 

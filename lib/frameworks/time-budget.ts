@@ -25,6 +25,11 @@ export class TimeBudget {
     return Math.min(wanted, 0.5 * this.initialMs);
   }
 
+  /** Time a hand-over needs: writing the checkpoint and invoking the successor, with a margin. */
+  handOverCostMs(): number {
+    return this.checkpointMs + 500;
+  }
+
   shouldHandOver(): boolean {
     return this.stepsTaken > 0 && this.remainingMs() < this.reserveMs();
   }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AllReduceCommunicator, BadGradientError, MissingWorkerError } from '../../lib/comm/allreduce';
+import { AllReduceCommunicator, BadGradientError, MissingWorkerError, OutOfTimeError } from '../../lib/comm/allreduce';
 import { encodeTensor } from '../../lib/ml/tensor';
 import { startS3, type S3Server } from '../../lib/local/servers/s3';
 import { createLocalS3Client } from '../../lib/stores/s3-client';
@@ -61,4 +61,13 @@ test('a worker that never sends makes worker 0 fail within the timeout, naming i
   expect(err).toBeInstanceOf(MissingWorkerError);
   expect(err.message).toBe('worker 2 sent no gradient for e2/b7 within 2 s');
   expect(Date.now() - t0).toBeLessThan(5000);
+});
+
+test('a wait cut short by the invocation time limit says so instead of blaming a peer', async () => {
+  const zero = new AllReduceCommunicator({
+    store, prefix: 'runs/t5/sync/', rank: 0, numWorkers: 2, timeoutMs: 30_000, checkAbort: async () => undefined, waitBudgetMs: () => 300,
+  });
+  const t0 = Date.now();
+  await expect(zero.mean('e1/b0', new Float32Array(2))).rejects.toBeInstanceOf(OutOfTimeError);
+  expect(Date.now() - t0).toBeLessThan(3000);
 });

@@ -43,9 +43,12 @@ test('the same seed gives the same final parameters; another seed does not', asy
 });
 
 test('workers hand over to new invocations before a short time limit and end with the same model', async () => {
-  const config = { epochs: 3, batchSize: 16 };
+  // 4 epochs of 128 steps take longer than one 8 s invocation, even on an idle machine; on a loaded
+  // one a worker's start alone can take 5 s, so a shorter limit could end an invocation before its
+  // first step.
+  const config = { epochs: 4, batchSize: 16 };
   const unconstrained = await run(config);
-  const limited = await run(config, { timeoutOverrides: { worker: 5 } });
+  const limited = await run(config, { timeoutOverrides: { worker: 8 } });
   expect(limited.invocations.byFunction.worker.count).toBeGreaterThan(2); // at least one hand-over
   expect(limited.final.paramsDigest).toBe(unconstrained.final.paramsDigest);
 }, 180_000);

@@ -1,4 +1,4 @@
-import { AllReduceCommunicator } from '../../comm/allreduce';
+import { AllReduceCommunicator, OutOfTimeError } from '../../comm/allreduce';
 import type { FunctionInvoker } from '../../functions/invoker';
 import { initBackend } from '../../ml/backend';
 import { batchAt, stepsPerEpoch } from '../../ml/data/batches';
@@ -63,9 +63,11 @@ async function train(event: WorkerEvent, deps: WorkerDeps, log: Logger): Promise
   const testSet = rank === 0 ? await downloadTestSet(store, manifest) : undefined;
   const model = createModel(config.model, { inputShape: manifest.train[rank].featureShape, numClasses: manifest.train[rank].numClasses });
   const optimizer = createOptimizer(optimizerConfig(config), model.numParams);
+  const budget = new TimeBudget(deps.remainingTimeMs);
   const comm = new AllReduceCommunicator({
     store, prefix: keys.sync, rank, numWorkers, timeoutMs: config.syncTimeoutSeconds * 1000,
     checkAbort: () => throwIfRunFailed(store, runId),
+    waitBudgetMs: () => deps.remainingTimeMs() - budget.handOverCostMs(),
   });
 
   const state = event.invocation > 1
@@ -78,7 +80,6 @@ async function train(event: WorkerEvent, deps: WorkerDeps, log: Logger): Promise
   log.info('worker started', { backend: backend.name, epoch: state.epoch, step: state.step, shardSize: shard.count, params: model.numParams });
 
   const steps = stepsPerEpoch(shard.count, config.batchSize);
-  const budget = new TimeBudget(deps.remainingTimeMs);
   for (; state.epoch <= config.epochs; state.epoch++, state.step = 0) {
     const order = shuffledIndices(shard.count, deriveSeed(config.seed, state.epoch, rank));
     for (; state.step < steps; state.step++) {
@@ -87,7 +88,16 @@ async function train(event: WorkerEvent, deps: WorkerDeps, log: Logger): Promise
       model.setParams(state.params);
       const { loss, grad } = model.gradient(batchAt(shard, order, state.step, config.batchSize));
       const t1 = performance.now();
-      const mean = await comm.mean(`e${state.epoch}/b${state.step}`, grad);
+      let mean: Float32Array;
+      try {
+        mean = await comm.mean(`e${state.epoch}/b${state.step}`, grad);
+      } catch (err) {
+        // Waiting for a peer (perhaps itself starting a new invocation) used up this invocation's
+        // time. Nothing of this step is applied yet: the next invocation redoes it, and the
+        // gradient it writes again is the same bytes under the same key.
+        if (err instanceof OutOfTimeError) return handOver(event, deps, state, optimizer, comm, log);
+        throw err;
+      }
       const t2 = performance.now();
       optimizer.step(state.params, mean);
       const t3 = performance.now();
