@@ -54,6 +54,6 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2; // commander already printed it
     process.stderr.write(`mltrain: ${(err as Error).message}\n`);
-    return (err as Error).name === 'OptionError' || /^unknown framework|is not implemented yet/.test((err as Error).message) ? 2 : 1;
+    return (err as Error).name === 'InvalidInputError' || /^unknown framework|is not implemented yet/.test((err as Error).message) ? 2 : 1;
   }
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { trainingConfigSchema, DEFAULT_LR, MODEL_KINDS, OPTIMIZERS, type TrainingConfig } from '../frameworks/training-config';
+import { DEFAULT_LR, MODEL_KINDS, OPTIMIZERS, resolveTrainingConfig, type TrainingConfig } from '../frameworks/training-config';
 import { DATASET_NAMES } from '../ml/data/names';
 
 // The options every `mltrain run` shares (shared/spec/cli-and-results.md). Values are checked
@@ -10,13 +10,6 @@ const FLAG_OF: Record<string, string> = {
   optimizer: '--optimizer', lr: '--lr', momentum: '--momentum', weightDecay: '--weight-decay', seed: '--seed',
   syncTimeoutSeconds: '--sync-timeout',
 };
-
-export class OptionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OptionError';
-  }
-}
 
 function integer(flag: string) {
   return (value: string): number => {
@@ -56,10 +49,5 @@ export function toTrainingConfig(opts: Record<string, unknown>): TrainingConfig 
     optimizer: opts.optimizer, lr: opts.lr, momentum: opts.momentum, weightDecay: opts.weightDecay, seed: opts.seed,
     syncTimeoutSeconds: opts.syncTimeout,
   };
-  const result = trainingConfigSchema.safeParse(input);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${FLAG_OF[String(i.path[0])] ?? String(i.path[0])}: ${i.message}`);
-    throw new OptionError(`invalid option${problems.length > 1 ? 's' : ''}: ${problems.join('; ')}`);
-  }
-  return { ...result.data, lr: result.data.lr ?? DEFAULT_LR[result.data.optimizer] };
+  return resolveTrainingConfig(input, 'options', (path) => FLAG_OF[String(path[0])] ?? path.map(String).join('.'));
 }

@@ -35,18 +35,21 @@ export class InvalidInputError extends Error {
   }
 }
 
+/** How a field is called where the input came from (a dotted path in an event, a flag on the CLI). */
+export type FieldNamer = (path: readonly PropertyKey[]) => string;
+
+const dottedPath: FieldNamer = (path) => (path.length ? path.map(String).join('.') : '(root)');
+
 /** Parses with a schema and turns zod's issues into one message naming each bad field. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string, nameOf: FieldNamer = dottedPath): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const field = issue.path.length ? issue.path.join('.') : '(root)';
-    return `${field}: ${issue.message}`;
-  });
+  const problems = result.error.issues.map((issue) => `${nameOf(issue.path)}: ${issue.message}`);
   throw new InvalidInputError(`invalid ${what}: ${problems.join('; ')}`);
 }
 
-export function resolveTrainingConfig(input: unknown): TrainingConfig {
-  const parsed = parseOrThrow(trainingConfigSchema, input ?? {}, 'training configuration');
+/** Validated options with defaults filled in, the learning rate defaulting per optimizer. */
+export function resolveTrainingConfig(input: unknown, what = 'training configuration', nameOf?: FieldNamer): TrainingConfig {
+  const parsed = parseOrThrow(trainingConfigSchema, input ?? {}, what, nameOf);
   return { ...parsed, lr: parsed.lr ?? DEFAULT_LR[parsed.optimizer] };
 }

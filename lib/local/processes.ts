@@ -94,6 +94,20 @@ export function trackStoppable(name: string, stop: () => Promise<void>): () => v
   };
 }
 
+/**
+ * An idempotent stop, tracked until its first call: what every in-process server hands out, so
+ * that stopping it twice, or from stopAll() and its owner at once, does the work once.
+ */
+export function trackedStop(name: string, stop: () => Promise<void>): () => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  const once = (): Promise<void> => (stopping ??= (async () => {
+    untrack();
+    await stop();
+  })());
+  const untrack = trackStoppable(name, once);
+  return once;
+}
+
 /** Names of everything still tracked; for diagnostics and tests. */
 export function listTracked(): { children: { name: string; pid: number }[]; stoppables: string[] } {
   return {

@@ -17,12 +17,6 @@ export function getS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
   return shared;
 }
 
-/** Forget the cached client (tests that restart the local server on another port). */
-export function resetS3Client(): void {
-  shared?.destroy();
-  shared = undefined;
-}
-
 /** A client for an explicit endpoint (the CLI talking to its own local S3 server). */
 export function createLocalS3Client(endpoint: string): S3Client {
   return new S3Client({

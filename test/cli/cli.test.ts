@@ -36,7 +36,7 @@ test('a non-number and an out-of-range number are refused naming the flag', asyn
   expect((await runCli('run', 'allreduce', '--epochs', 'three')).err).toContain('--epochs must be a whole number, got "three"');
   const { code, err } = await runCli('run', 'allreduce', '--workers', '0');
   expect(code).toBe(2);
-  expect(err).toContain('invalid option: --workers: Too small: expected number to be >=1');
+  expect(err).toContain('invalid options: --workers: Too small: expected number to be >=1');
 });
 
 test('options resolve to a full training configuration with the optimizer default learning rate', () => {

@@ -78,9 +78,11 @@ function tfjsNodeLoads(): boolean {
 }
 
 function install(packages: string[]): void {
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  const sudo = root ? [] : ['sudo'];
-  const run = (args: string[]) => execFileSync(sudo[0] ?? args[0], sudo.length ? args : args.slice(1), { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const asRoot = process.getuid?.() === 0;
+  const run = (args: string[]) => {
+    const command = asRoot ? args : ['sudo', ...args];
+    execFileSync(command[0], command.slice(1), { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  };
   run(['apt-get', 'update']);
   run(['apt-get', 'install', '-y', '--no-install-recommends', ...packages]);
   // Debian starts the packaged services; mltrain starts its own servers on free ports instead.

@@ -1,5 +1,5 @@
 import type * as http from 'node:http';
-import { trackStoppable } from '../processes';
+import { trackedStop } from '../processes';
 import { closeHttpServer, listenOnLoopback } from './http-listener';
 import type { RunningServer } from './types';
 
@@ -29,13 +29,9 @@ export async function startDynamo(opts: DynamoOptions = {}): Promise<RunningServ
   const port = await listenOnLoopback(server);
 
   const endpoint = `http://127.0.0.1:${port}`;
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      untrack();
-      await closeHttpServer(server);
-    })());
-  const untrack = trackStoppable(`dynamodb (port ${port})`, stop);
+  const stop = trackedStop(`dynamodb (port ${port})`, async () => {
+    await closeHttpServer(server);
+  });
 
   return { kind: 'dynamodb', host: '127.0.0.1', port, endpoint, env: { AWS_ENDPOINT_URL_DYNAMODB: endpoint }, stop };
 }

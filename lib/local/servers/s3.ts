@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import type * as http from 'node:http';
-import { trackStoppable } from '../processes';
+import { trackedStop } from '../processes';
 import { closeHttpServer } from './http-listener';
 import { makeS3rverPutsAtomic } from './s3rver-atomic-put';
 import type { RunningServer } from './types';
@@ -80,13 +80,9 @@ export async function startS3(opts: S3Options): Promise<S3Server> {
   if (!httpServer) throw new Error('s3rver started without an HTTP server (unexpected s3rver version?)');
 
   const endpoint = `http://127.0.0.1:${port}`;
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      untrack();
-      await closeHttpServer(httpServer);
-    })());
-  const untrack = trackStoppable(`s3 (port ${port})`, stop);
+  const stop = trackedStop(`s3 (port ${port})`, async () => {
+    await closeHttpServer(httpServer);
+  });
 
   return {
     kind: 's3',

@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import { createRequestHandler } from 'local-aws-sqs';
-import { trackStoppable } from '../processes';
+import { trackedStop } from '../processes';
 import { closeHttpServer, listenOnLoopback } from './http-listener';
 import type { RunningServer } from './types';
 
@@ -23,15 +23,11 @@ export async function startSqs(): Promise<RunningServer> {
   service.PORT = port;
 
   const endpoint = `http://127.0.0.1:${port}`;
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      untrack();
-      await closeHttpServer(server);
-      // Drops queued messages and their visibility timers.
-      service.resetAll();
-    })());
-  const untrack = trackStoppable(`sqs (port ${port})`, stop);
+  const stop = trackedStop(`sqs (port ${port})`, async () => {
+    await closeHttpServer(server);
+    // Drops queued messages and their visibility timers.
+    service.resetAll();
+  });
 
   return { kind: 'sqs', host: '127.0.0.1', port, endpoint, env: { AWS_ENDPOINT_URL_SQS: endpoint }, stop };
 }
