@@ -1,4 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
+import type { FrameworkName } from '../frameworks/catalog';
+import { AGGREGATIONS, ATTACKS, CHANNELS, MLLESS_VARIANTS } from '../frameworks/framework-options';
 import { DEFAULT_LR, MODEL_KINDS, OPTIMIZERS, resolveTrainingConfig, type TrainingConfig } from '../frameworks/training-config';
 import { DATASET_NAMES } from '../ml/data/names';
 
@@ -8,7 +10,8 @@ import { DATASET_NAMES } from '../ml/data/names';
 const FLAG_OF: Record<string, string> = {
   model: '--model', dataset: '--dataset', workers: '--workers', epochs: '--epochs', batchSize: '--batch-size',
   optimizer: '--optimizer', lr: '--lr', momentum: '--momentum', weightDecay: '--weight-decay', seed: '--seed',
-  syncTimeoutSeconds: '--sync-timeout',
+  syncTimeoutSeconds: '--sync-timeout', channel: '--channel', batches: '--batches', aggregation: '--aggregation',
+  attack: '--attack', attackers: '--attackers', inDb: '--no-in-db', variant: '--variant', threshold: '--threshold',
 };
 
 function integer(flag: string) {
@@ -39,15 +42,28 @@ export function trainingOptions(): Option[] {
     new Option('--weight-decay <x>', 'L2 weight decay').argParser(decimal('--weight-decay')).default(0),
     new Option('--seed <n>', 'seed of the initial model and the data split').argParser(integer('--seed')).default(42),
     new Option('--sync-timeout <seconds>', 'how long a worker waits for the others before failing the run').argParser(decimal('--sync-timeout')).default(120),
+    // Framework options have no commander default: the framework's own default applies, and
+    // giving one to a framework that does not take it is an error.
+    new Option('--channel <store>', 'allreduce, scatter-reduce: store the gradients travel through (default s3)').choices([...CHANNELS]),
+    new Option('--batches <n>', 'spirt: minibatches per peer per round, computed in parallel (default 4)').argParser(integer('--batches')),
+    new Option('--aggregation <rule>', 'spirt: how peers combine gradients (default mean)').choices([...AGGREGATIONS]),
+    new Option('--attack <kind>', 'spirt experiments: what attacking peers do (default none)').choices([...ATTACKS]),
+    new Option('--attackers <k>', 'spirt experiments: number of attacking peers (default 1 with --attack)').argParser(integer('--attackers')),
+    new Option('--no-in-db', 'spirt: average and update in the function instead of inside the database'),
+    new Option('--variant <kind>', 'mlless: send only significant updates, or all (default significant)').choices([...MLLESS_VARIANTS]),
+    new Option('--threshold <x>', 'mlless: significance threshold (default 0.01)').argParser(decimal('--threshold')),
   ];
 }
 
-/** commander's parsed options → a validated TrainingConfig. */
-export function toTrainingConfig(opts: Record<string, unknown>): TrainingConfig {
+/** commander's parsed options → a validated TrainingConfig for one framework. */
+export function toTrainingConfig(opts: Record<string, unknown>, framework?: FrameworkName): TrainingConfig {
   const input = {
     model: opts.model, dataset: opts.dataset, workers: opts.workers, epochs: opts.epochs, batchSize: opts.batchSize,
     optimizer: opts.optimizer, lr: opts.lr, momentum: opts.momentum, weightDecay: opts.weightDecay, seed: opts.seed,
-    syncTimeoutSeconds: opts.syncTimeout,
+    syncTimeoutSeconds: opts.syncTimeout, channel: opts.channel, batches: opts.batches, aggregation: opts.aggregation,
+    attack: opts.attack, attackers: opts.attackers, variant: opts.variant, threshold: opts.threshold,
+    // commander sets inDb=true for every run because of --no-in-db; only the flag itself counts.
+    inDb: opts.inDb === false ? false : undefined,
   };
-  return resolveTrainingConfig(input, 'options', (path) => FLAG_OF[String(path[0])] ?? path.map(String).join('.'));
+  return resolveTrainingConfig(input, { framework, what: 'options', nameOf: (path) => FLAG_OF[String(path[0])] ?? path.map(String).join('.') });
 }

@@ -1,4 +1,5 @@
 import type { ServerKind } from '../local/servers/types';
+import type { FrameworkOptions } from './framework-options';
 
 // Every framework the product knows, what its local run needs, and whether it exists yet.
 
@@ -8,16 +9,21 @@ export interface FrameworkInfo {
   service: string;
   /** Local servers beyond S3. */
   servers: ServerKind[];
+  /** The framework-specific options it takes, with their defaults. */
+  options: Partial<FrameworkOptions>;
   available: boolean;
 }
 
 export const FRAMEWORKS = {
-  allreduce: { title: 'LambdaML AllReduce', service: 'allreduce', servers: [], available: true },
-  'scatter-reduce': { title: 'LambdaML ScatterReduce', service: 'scatter-reduce', servers: [], available: false },
-  spirt: { title: 'SPIRT', service: 'spirt', servers: ['redis', 'sqs'], available: false },
-  mlless: { title: 'MLLESS', service: 'mlless', servers: ['redis', 'sqs'], available: false },
-  ps: { title: 'LambdaML hybrid parameter server', service: 'ps', servers: [], available: false },
-  gpu: { title: 'GPU baseline', service: 'gpu', servers: [], available: false },
+  allreduce: { title: 'LambdaML AllReduce', service: 'allreduce', servers: [], options: { channel: 's3' }, available: true },
+  'scatter-reduce': { title: 'LambdaML ScatterReduce', service: 'scatter-reduce', servers: [], options: { channel: 's3' }, available: false },
+  spirt: {
+    title: 'SPIRT', service: 'spirt', servers: ['redis', 'sqs'],
+    options: { batches: 4, aggregation: 'mean', attack: 'none', attackers: 0, inDb: true }, available: false,
+  },
+  mlless: { title: 'MLLESS', service: 'mlless', servers: ['redis', 'sqs'], options: { variant: 'significant', threshold: 0.01 }, available: false },
+  ps: { title: 'LambdaML hybrid parameter server', service: 'ps', servers: [], options: {}, available: false },
+  gpu: { title: 'GPU baseline', service: 'gpu', servers: [], options: {}, available: false },
 } satisfies Record<string, FrameworkInfo>;
 
 export type FrameworkName = keyof typeof FRAMEWORKS;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { DATASET_NAMES } from '../ml/data/names';
+import { FRAMEWORKS, type FrameworkName } from './catalog';
+import { frameworkOptionFields, type FrameworkOptionName, type FrameworkOptions } from './framework-options';
 
 // The options every framework shares, with their defaults. The CLI, the trigger event and the
 // worker event all validate against these schemas, so a bad value is refused before anything runs.
@@ -21,10 +23,19 @@ export const trainingConfigSchema = z.object({
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
   /** How long a worker waits for the others at a synchronisation point before failing the run. */
   syncTimeoutSeconds: z.number().positive().max(900).default(120),
+  ...optionalFields(),
 }).strict();
+
+function optionalFields() {
+  const fields = frameworkOptionFields;
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as
+    { [K in FrameworkOptionName]: z.ZodOptional<(typeof fields)[K]> };
+}
 
 export type TrainingConfigInput = z.input<typeof trainingConfigSchema>;
 export type TrainingConfig = z.output<typeof trainingConfigSchema> & { lr: number };
+/** A configuration resolved for one framework: its own options are all present. */
+export type FrameworkConfig<K extends FrameworkOptionName> = TrainingConfig & Pick<FrameworkOptions, K>;
 
 export const DEFAULT_LR: Record<(typeof OPTIMIZERS)[number], number> = { sgd: 0.05, adam: 0.001 };
 
@@ -48,8 +59,43 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
   throw new InvalidInputError(`invalid ${what}: ${problems.join('; ')}`);
 }
 
+export interface ResolveOptions {
+  /** The framework the configuration is for: its options get their defaults, others are refused. */
+  framework?: FrameworkName;
+  /** What the input is, for messages ("options", "trigger event config"). */
+  what?: string;
+  nameOf?: FieldNamer;
+}
+
 /** Validated options with defaults filled in, the learning rate defaulting per optimizer. */
-export function resolveTrainingConfig(input: unknown, what = 'training configuration', nameOf?: FieldNamer): TrainingConfig {
+export function resolveTrainingConfig(input: unknown, opts: ResolveOptions = {}): TrainingConfig {
+  const what = opts.what ?? 'training configuration';
+  const nameOf = opts.nameOf ?? dottedPath;
   const parsed = parseOrThrow(trainingConfigSchema, input ?? {}, what, nameOf);
-  return { ...parsed, lr: parsed.lr ?? DEFAULT_LR[parsed.optimizer] };
+  const config: TrainingConfig = { ...parsed, lr: parsed.lr ?? DEFAULT_LR[parsed.optimizer] };
+  if (!opts.framework) return config;
+  const defaults: Partial<FrameworkOptions> = FRAMEWORKS[opts.framework].options;
+  const foreign = (Object.keys(frameworkOptionFields) as FrameworkOptionName[]).filter((k) => config[k] !== undefined && !(k in defaults));
+  if (foreign.length) {
+    const takers = (k: FrameworkOptionName) => Object.entries(FRAMEWORKS).filter(([, f]) => k in f.options).map(([n]) => n).join(', ');
+    throw new InvalidInputError(`invalid ${what}: ${foreign.map((k) => `${nameOf([k])} does not apply to ${opts.framework} (only to ${takers(k)})`).join('; ')}`);
+  }
+  const resolved = { ...defaults, ...stripUndefined(config) } as TrainingConfig;
+  if (resolved.attack !== undefined) checkAttack(resolved, what, nameOf);
+  return resolved;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** An attack needs attackers, and they must leave at least one honest peer. */
+function checkAttack(config: TrainingConfig, what: string, nameOf: FieldNamer): void {
+  if (config.attack !== 'none' && config.attackers === 0) config.attackers = 1;
+  if (config.attack === 'none' && config.attackers) {
+    throw new InvalidInputError(`invalid ${what}: ${nameOf(['attackers'])} needs ${nameOf(['attack'])} other than none`);
+  }
+  if ((config.attackers ?? 0) >= config.workers) {
+    throw new InvalidInputError(`invalid ${what}: ${nameOf(['attackers'])} must be smaller than ${nameOf(['workers'])} (${config.workers}), so that one peer stays honest`);
+  }
 }

@@ -46,3 +46,20 @@ test('options resolve to a full training configuration with the optimizer defaul
   expect(adam.lr).toBe(0.001);
   expect(() => toTrainingConfig({ batchSize: 0, lr: -1 })).toThrow('invalid options: --batch-size: Too small: expected number to be >=1; --lr: Too small: expected number to be >0');
 });
+
+test('framework options get their framework defaults and are refused by frameworks that do not take them', () => {
+  expect(toTrainingConfig({}, 'allreduce')).toMatchObject({ channel: 's3' });
+  expect(toTrainingConfig({ channel: 'redis' }, 'allreduce').channel).toBe('redis');
+  expect(toTrainingConfig({}, 'spirt')).toMatchObject({ batches: 4, aggregation: 'mean', attack: 'none', attackers: 0, inDb: true });
+  expect(toTrainingConfig({ attack: 'sign-flip' }, 'spirt').attackers).toBe(1);
+  expect(toTrainingConfig({ inDb: false }, 'spirt').inDb).toBe(false);
+  expect(toTrainingConfig({}, 'spirt').channel).toBeUndefined();
+  expect(() => toTrainingConfig({ channel: 'redis' }, 'spirt')).toThrow('invalid options: --channel does not apply to spirt (only to allreduce, scatter-reduce)');
+  expect(() => toTrainingConfig({ attackers: 2 }, 'spirt')).toThrow('--attackers needs --attack other than none');
+  expect(() => toTrainingConfig({ attack: 'gaussian', attackers: 4, workers: 4 }, 'spirt')).toThrow('--attackers must be smaller than --workers (4)');
+});
+
+test('commander passes framework flags through: --no-in-db only when given, --channel checked against its choices', async () => {
+  expect((await runCli('run', 'allreduce', '--channel', 'floppy')).err).toContain("Allowed choices are s3, redis, memcached, dynamodb");
+  expect((await runCli('run', 'allreduce', '--variant', 'all')).err).toContain('--variant does not apply to allreduce (only to mlless)');
+});

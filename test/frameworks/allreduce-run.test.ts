@@ -14,7 +14,7 @@ afterAll(() => rmSync(runsDir, { recursive: true, force: true }));
 
 const base: TrainingConfigInput = { dataset: 'synthetic', model: 'mlp', workers: 2, epochs: 2, batchSize: 32, seed: 7, syncTimeoutSeconds: 30 };
 const run = (over: TrainingConfigInput = {}, extra: Partial<Parameters<typeof trainLocally>[0]> = {}) =>
-  trainLocally({ framework: 'allreduce', runsDir, config: resolveTrainingConfig({ ...base, ...over }), ...extra });
+  trainLocally({ framework: 'allreduce', runsDir, config: resolveTrainingConfig({ ...base, ...over }, { framework: 'allreduce' }), ...extra });
 
 test('trains to high accuracy and writes the results file', async () => {
   const results = await run();

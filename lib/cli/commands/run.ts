@@ -14,8 +14,8 @@ export interface RunCommandOptions extends Record<string, unknown> {
 
 /** mltrain run <framework>: train locally against real local servers, print progress and a summary. */
 export async function runCommand(framework: string, opts: RunCommandOptions): Promise<number> {
-  requireFramework(framework);
-  const config = toTrainingConfig(opts);
+  const { name } = requireFramework(framework);
+  const config = toTrainingConfig(opts, name);
   installCleanupHandlers(); // Ctrl-C stops every server and invocation this run started
   const say = opts.json ? () => undefined : (line: string) => process.stdout.write(line + '\n');
   const runsDir = path.resolve(opts.runsDir ?? DEFAULT_RUNS_DIR);

@@ -23,7 +23,7 @@ export interface RunStarted {
 
 /** Checks the dataset, records the run's configuration and starts the N workers asynchronously. */
 export async function startAllReduceRun(event: TriggerEvent, deps: TriggerDeps): Promise<RunStarted> {
-  const config = resolveTrainingConfig(event.config);
+  const config = resolveTrainingConfig(event.config, { framework: 'allreduce', what: 'trigger event config' });
   const runId = event.runId ?? newRunId('allreduce');
   const keys = runKeys(runId);
   const manifestKey = event.manifestKey ?? datasetManifestKey(config.dataset, config.workers, config.seed);

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+// Options that only some frameworks take (shared/spec/cli-and-results.md). Each is declared once
+// here; the catalog says which framework takes which and with what default, so the CLI and the
+// trigger events refuse an option given to a framework it does not apply to.
+
+export const CHANNELS = ['s3', 'redis', 'memcached', 'dynamodb'] as const;
+export const AGGREGATIONS = ['mean', 'median', 'trimmed-mean'] as const;
+export const ATTACKS = ['none', 'sign-flip', 'gaussian', 'label-flip'] as const;
+export const MLLESS_VARIANTS = ['significant', 'all'] as const;
+
+export const frameworkOptionFields = {
+  /** LambdaML collectives: the store gradients travel through. */
+  channel: z.enum(CHANNELS),
+  /** SPIRT: minibatches each peer computes in parallel per round (the state machine's N). */
+  batches: z.number().int().min(1).max(64),
+  /** SPIRT: how a peer combines the averaged gradients of the trusted peers. */
+  aggregation: z.enum(AGGREGATIONS),
+  /** SPIRT experiments: what the attacking peers do to their gradients or labels. */
+  attack: z.enum(ATTACKS),
+  /** SPIRT experiments: how many peers attack (the last ranks). */
+  attackers: z.number().int().min(0).max(255),
+  /** SPIRT: average and update inside the peer's database (true) or in the function (false). */
+  inDb: z.boolean(),
+  /** MLLESS: send only significant updates, or every update in full. */
+  variant: z.enum(MLLESS_VARIANTS),
+  /** MLLESS: significance threshold on |accumulated update / parameter| at step 1. */
+  threshold: z.number().min(0).max(1000),
+};
+
+export type FrameworkOptionName = keyof typeof frameworkOptionFields;
+export type FrameworkOptions = { [K in FrameworkOptionName]: z.output<(typeof frameworkOptionFields)[K]> };
