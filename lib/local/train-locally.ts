@@ -13,6 +13,7 @@ import type { ObjectStore } from '../stores/types';
 import { sleep } from '../util/wait';
 import type { InvocationRecord, LocalLambda } from './lambda/emulator';
 import { LocalRuntime, REPO_ROOT } from './runtime';
+import type { ServerKind } from './servers/types';
 
 // Runs a framework end to end on this machine: real local servers, the service's own handlers
 // invoked through the Lambda API, progress read from the bucket as the run writes it.
@@ -56,7 +57,7 @@ export async function trainLocally(opts: LocalRunOptions): Promise<RunResults> {
   const startedAt = new Date();
 
   const runtime = await LocalRuntime.start({
-    runDir, s3Dir: path.join(runsDir, '.s3'), services: [framework.service], servers: framework.servers, timeoutOverrides: opts.timeoutOverrides,
+    runDir, s3Dir: path.join(runsDir, '.s3'), services: [framework.service], servers: serversFor(framework.servers, opts.config), timeoutOverrides: opts.timeoutOverrides,
   });
   try {
     opts.onRuntime?.(runtime);
@@ -79,6 +80,12 @@ export async function trainLocally(opts: LocalRunOptions): Promise<RunResults> {
   } finally {
     await runtime.stop();
   }
+}
+
+/** The framework's own servers, plus the store its --channel names (S3 runs anyway). */
+function serversFor(frameworkServers: ServerKind[], config: TrainingConfig): ServerKind[] {
+  const channel = config.channel && config.channel !== 's3' ? [config.channel] : [];
+  return [...new Set([...frameworkServers, ...channel])];
 }
 
 /** Shards and uploads the dataset, unless the same split (dataset, workers, seed) is already there. */
