@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DATASET_NAMES } from '../ml/data/names';
-import { FRAMEWORKS, type FrameworkName } from './catalog';
+import { FRAMEWORKS, type FrameworkInfo, type FrameworkName } from './catalog';
 import { frameworkOptionFields, type FrameworkOptionName, type FrameworkOptions } from './framework-options';
 
 // The options every framework shares, with their defaults. The CLI, the trigger event and the
@@ -74,7 +74,12 @@ export function resolveTrainingConfig(input: unknown, opts: ResolveOptions = {})
   const parsed = parseOrThrow(trainingConfigSchema, input ?? {}, what, nameOf);
   const config: TrainingConfig = { ...parsed, lr: parsed.lr ?? DEFAULT_LR[parsed.optimizer] };
   if (!opts.framework) return config;
-  const defaults: Partial<FrameworkOptions> = FRAMEWORKS[opts.framework].options;
+  const info: FrameworkInfo = FRAMEWORKS[opts.framework];
+  const defaults: Partial<FrameworkOptions> = info.options;
+  if (info.optimizers && !info.optimizers.includes(config.optimizer)) {
+    throw new InvalidInputError(`invalid ${what}: ${nameOf(['optimizer'])} ${config.optimizer} is not supported by ${opts.framework} (supported: ${info.optimizers.join(', ')})`);
+  }
+  if (parsed.lr === undefined && info.defaultLr !== undefined) config.lr = info.defaultLr;
   const foreign = (Object.keys(frameworkOptionFields) as FrameworkOptionName[]).filter((k) => config[k] !== undefined && !(k in defaults));
   if (foreign.length) {
     const takers = (k: FrameworkOptionName) => Object.entries(FRAMEWORKS).filter(([, f]) => k in f.options).map(([n]) => n).join(', ');

@@ -27,6 +27,8 @@ export interface LocalRuntimeOptions {
   servers?: ServerKind[];
   /** Function timeouts in seconds, overriding serverless.yml (tests of Lambda's time limit). */
   timeoutOverrides?: Record<string, number>;
+  /** Function environment that replaces what serverless.yml says (e.g. where SPIRT's peer databases are). */
+  environmentOverrides?: Record<string, string>;
 }
 
 export class LocalRuntime {
@@ -46,6 +48,7 @@ export class LocalRuntime {
     try {
       const services = opts.services.map((name) =>
         loadServiceDefinition(path.join(REPO_ROOT, 'services', name), { stage: LOCAL_STAGE, resources: { DataBucket: LOCAL_BUCKET } }));
+      for (const fn of services.flatMap((s) => Object.values(s.functions))) Object.assign(fn.environment, opts.environmentOverrides);
       const env = {
         ...servers.env,
         // Credentials for the local emulators only; they accept any signature.

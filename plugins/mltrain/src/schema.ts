@@ -8,6 +8,12 @@ export const mltrainConfigSchema = {
       properties: {
         framework: { enum: ['allreduce', 'scatter-reduce', 'spirt', 'mlless', 'ps', 'gpu'] },
         iamStatements: { type: 'array', items: { type: 'object' } },
+        stateMachine: {
+          type: 'object',
+          properties: { kind: { enum: ['spirt-round'] }, batches: { type: 'integer', minimum: 1, maximum: 64 } },
+          required: ['kind'],
+          additionalProperties: false,
+        },
       },
       required: ['framework'],
       additionalProperties: false,

@@ -1,0 +1,106 @@
+import { initBackend } from '../../../ml/backend';
+import { emptyTraffic } from '../../../metrics/traffic';
+import { saveJson } from '../../../stores/json';
+import type { EpochProgress, EpochSummary } from '../../reports';
+import { runKeys } from '../../run-keys';
+import type { SpirtDeps } from '../deps';
+import type { RoundEvent } from '../events';
+import { openSelf, peerData, readUsage, recordUsage, type PeerSelf } from '../peer';
+import { onPeer } from '../peer-db';
+import { roundPosition, roundsPerEpoch } from '../rounds';
+import { finishPeer } from './finish';
+
+/** Early stopping (the seeds' patience 10, min_delta 0), checked at the end of every epoch. */
+export const EARLY_STOPPING = { patience: 10, minDelta: 0 } as const;
+
+export interface ConvergenceResult {
+  stop: boolean;
+  converged: boolean;
+  epoch: number;
+  valLoss: number;
+  valAccuracy: number;
+}
+
+export interface RoundFigures {
+  round: number;
+  epoch: number;
+  averageMs: number;
+  aggregateMs: number;
+  updateMs: number;
+  peers: number[];
+}
+
+/**
+ * check-convergence: evaluates the updated model on the peer's validation rows, keeps the
+ * early-stopping state in the database, and at the end of an epoch records the epoch's figures
+ * (peer 0 also evaluates on the test set). Says whether the run stops here.
+ */
+export async function checkConvergence(event: RoundEvent, deps: SpirtDeps): Promise<ConvergenceResult> {
+  const { runId, peer, round, config, manifestKey } = event;
+  const self = await openSelf(deps, runId, peer);
+  const data = await peerData(deps.store, manifestKey, config.workers, peer, config.model, peer === 0);
+  const pos = roundPosition(round, roundsPerEpoch(data.train.count, config.batches, config.batchSize), config.epochs);
+  const params = await onPeer(peer, () => self.db.tensors.get(self.keys.params));
+  if (!params) throw new Error(`peer ${peer} has no parameters in its database for run ${runId}`);
+  data.model.setParams(params);
+  const val = data.model.evaluate({ x: data.validation.x, y: data.validation.y, count: data.validation.count });
+
+  const figures = await roundFigures(self, round, pos.epoch);
+  const losses = Object.values(await self.db.redis.hgetall(self.keys.batchLosses(round))).map(Number);
+  await self.db.redis.multi()
+    .hincrbyfloat(self.keys.epochStats(pos.epoch), 'lossSum', losses.reduce((a, b) => a + b, 0))
+    .hincrby(self.keys.epochStats(pos.epoch), 'steps', losses.length)
+    .hincrbyfloat(self.keys.epochStats(pos.epoch), 'updateSeconds', (figures.averageMs + figures.aggregateMs + figures.updateMs) / 1000)
+    .rpush(self.keys.roundLog, JSON.stringify(figures))
+    .exec();
+
+  let converged = false;
+  if (pos.lastOfEpoch) {
+    converged = await earlyStopping(self, val.loss);
+    await recordEpoch(self, deps, event, pos.epoch, data);
+    if (!pos.lastOfRun && !converged) await self.db.redis.hset(self.keys.epochStats(pos.epoch + 1), 'startedAt', Date.now());
+  }
+  const stop = converged || pos.lastOfRun;
+  await recordUsage(self, deps.traffic.snapshot());
+  deps.traffic.restore(emptyTraffic()); // counted once; finishPeer reads the totals from the database
+  if (stop) await finishPeer(self, deps, event, params, (await initBackend()).name);
+  return { stop, converged, epoch: pos.epoch, valLoss: val.loss, valAccuracy: val.accuracy };
+}
+
+async function roundFigures(self: PeerSelf, round: number, epoch: number): Promise<RoundFigures> {
+  const t = await self.db.redis.hgetall(self.keys.roundTimings(round));
+  return {
+    round, epoch, averageMs: Number(t.averageMs ?? 0), aggregateMs: Number(t.aggregateMs ?? 0), updateMs: Number(t.updateMs ?? 0),
+    peers: (t.peers ?? '').split(',').filter(Boolean).map(Number),
+  };
+}
+
+async function earlyStopping(self: PeerSelf, valLoss: number): Promise<boolean> {
+  const raw = await self.db.redis.get(self.keys.earlyStopping);
+  const state = raw ? JSON.parse(raw) as { bestLoss: number; badEpochs: number } : { bestLoss: Infinity, badEpochs: 0 };
+  if (valLoss < state.bestLoss - EARLY_STOPPING.minDelta) Object.assign(state, { bestLoss: valLoss, badEpochs: 0 });
+  else state.badEpochs += 1;
+  await self.db.redis.set(self.keys.earlyStopping, JSON.stringify(state));
+  return state.badEpochs >= EARLY_STOPPING.patience;
+}
+
+async function recordEpoch(self: PeerSelf, deps: SpirtDeps, event: RoundEvent, epoch: number, data: Awaited<ReturnType<typeof peerData>>): Promise<void> {
+  const keys = runKeys(event.runId);
+  const stats = await self.db.redis.hgetall(self.keys.epochStats(epoch));
+  const n = (k: string) => Number(stats[k] ?? 0);
+  const { traffic } = await readUsage(self);
+  const progress: EpochProgress = {
+    rank: self.peer, epoch, steps: n('steps'), trainLoss: n('lossSum') / Math.max(1, n('steps')),
+    computeSeconds: n('computeSeconds'), syncSeconds: n('syncSeconds'), updateSeconds: n('updateSeconds'), traffic,
+  };
+  await saveJson(deps.store, keys.progress(epoch, self.peer), progress);
+  if (data.test) {
+    const t0 = performance.now();
+    const { loss, accuracy } = data.model.evaluate({ x: data.test.x, y: data.test.y, count: data.test.count });
+    const summary: EpochSummary = {
+      epoch, seconds: (Date.now() - n('startedAt')) / 1000, testLoss: loss, testAccuracy: accuracy, evalSeconds: (performance.now() - t0) / 1000,
+    };
+    await saveJson(deps.store, keys.epochSummary(epoch), summary);
+    deps.log.info('epoch finished', { runId: event.runId, peer: self.peer, ...summary, trainLoss: progress.trainLoss });
+  }
+}

@@ -1,0 +1,43 @@
+import { encodeTensor, sha256Hex } from '../../../ml/tensor';
+import { loadJson, saveJson } from '../../../stores/json';
+import type { RunDone, WorkerReport } from '../../reports';
+import { runKeys } from '../../run-keys';
+import type { SpirtDeps } from '../deps';
+import type { RoundEvent } from '../events';
+import { inactivePeers, readUsage, trustedPeers, type PeerSelf } from '../peer';
+import type { RoundFigures } from './convergence';
+
+/** A SPIRT peer's report also carries its per-round timings of averaging, aggregation and update. */
+export interface SpirtPeerReport extends WorkerReport {
+  inDb: boolean;
+  rounds: RoundFigures[];
+}
+
+/**
+ * A peer's training is over: it reports, and the peer that finds every active peer's report
+ * writes the run's done marker (a peer finishing last always does; two doing it write the same).
+ */
+export async function finishPeer(self: PeerSelf, deps: SpirtDeps, event: RoundEvent, params: Float32Array, backend: string): Promise<void> {
+  const { runId, config } = event;
+  const keys = runKeys(runId);
+  const { traffic, invocations } = await readUsage(self);
+  const rounds = (await self.db.redis.lrange(self.keys.roundLog, 0, -1)).map((r) => JSON.parse(r) as RoundFigures);
+  const report: SpirtPeerReport = { rank: self.peer, backend, paramsDigest: sha256Hex(params), invocations, traffic, inDb: config.inDb, rounds };
+  await saveJson(deps.store, keys.report(self.peer), report);
+  if (self.peer === 0) await deps.store.save(keys.finalModel, encodeTensor(params));
+
+  const [trusted, inactive] = await Promise.all([trustedPeers(self), inactivePeers(self)]);
+  const expected = [self.peer, ...[...trusted.keys()].filter((p) => !inactive.has(p))].sort((a, b) => a - b);
+  const reports = (await Promise.all(Array.from({ length: config.workers }, (_, p) => loadJson<SpirtPeerReport>(deps.store, keys.report(p)))))
+    .filter((r): r is SpirtPeerReport => r !== undefined);
+  const reported = new Set(reports.map((r) => r.rank));
+  if (!expected.every((p) => reported.has(p))) {
+    deps.log.info('peer finished; waiting for the others to report', { runId, peer: self.peer, missing: expected.filter((p) => !reported.has(p)) });
+    return;
+  }
+  const reference = reports.find((r) => r.rank === 0) ?? reports[0];
+  const done: RunDone = { paramsDigest: reference.paramsDigest, numParams: params.length, finishedAt: new Date().toISOString(), reports };
+  await saveJson(deps.store, keys.done, done);
+  await deps.queues(runId).remove(config.workers);
+  deps.log.info('run finished', { runId, peer: self.peer, peersReported: reports.map((r) => r.rank), distinctModels: new Set(reports.map((r) => r.paramsDigest)).size });
+}
