@@ -37,6 +37,17 @@ export interface RunResults {
   traffic: TrafficSnapshot;
   invocations: { count: number; byFunction: Record<string, { count: number; seconds: number; memoryMb: number }> };
   cost: CostEstimate;
+  /** SPIRT: per-round time of averaging, aggregation and update, in the database or in the function. */
+  roundSteps?: RoundStepTimings;
+}
+
+export interface RoundStepTimings {
+  /** true: tensor-module commands; false: fetched, computed in the function and written back. */
+  inDatabase: boolean;
+  rounds: number;
+  /** Means over the rounds of peer 0 (or the first peer that reported), in milliseconds. */
+  meanMs: { average: number; aggregate: number; update: number; total: number };
+  perRound: { round: number; epoch: number; averageMs: number; aggregateMs: number; updateMs: number; peers: number[] }[];
 }
 
 export interface RunArtifacts {
@@ -50,6 +61,8 @@ export interface RunArtifacts {
   progress: EpochProgress[][];
   done: RunDone;
   invocations: InvocationUsage[];
+  /** State transitions counted by Step Functions (local or AWS), for SPIRT. */
+  stateTransitions?: number;
 }
 
 export function buildResults(a: RunArtifacts): RunResults {
@@ -57,6 +70,7 @@ export function buildResults(a: RunArtifacts): RunResults {
   const last = a.summaries[a.summaries.length - 1];
   const traffic = a.done.reports.reduce((sum, r) => addTraffic(sum, r.traffic), emptyTraffic());
   traffic.requests.lambdaInvocations = a.invocations.length;
+  if (a.stateTransitions !== undefined) traffic.requests.stateTransitions = a.stateTransitions;
   const byFunction: RunResults['invocations']['byFunction'] = {};
   for (const inv of a.invocations) {
     const f = (byFunction[inv.functionKey] ??= { count: 0, seconds: 0, memoryMb: inv.memoryMb });
@@ -75,7 +89,21 @@ export function buildResults(a: RunArtifacts): RunResults {
     traffic,
     invocations: { count: a.invocations.length, byFunction },
     cost: estimateCost({ invocations: a.invocations, traffic, wallSeconds: a.wallSeconds }),
+    ...roundStepTimings(a.done),
   };
+}
+
+type ReportWithRounds = RunDone['reports'][number] & { inDb?: boolean; rounds?: RoundStepTimings['perRound'] };
+
+function roundStepTimings(done: RunDone): { roundSteps?: RoundStepTimings } {
+  const reports = done.reports as ReportWithRounds[];
+  const first = reports.find((r) => r.rank === 0 && r.rounds) ?? reports.find((r) => r.rounds);
+  if (!first?.rounds?.length) return {};
+  const rounds = first.rounds;
+  const mean = (f: (r: (typeof rounds)[number]) => number) => rounds.reduce((s, r) => s + f(r), 0) / rounds.length;
+  const meanMs = { average: mean((r) => r.averageMs), aggregate: mean((r) => r.aggregateMs), update: mean((r) => r.updateMs), total: 0 };
+  meanMs.total = meanMs.average + meanMs.aggregate + meanMs.update;
+  return { roundSteps: { inDatabase: first.inDb ?? true, rounds: rounds.length, meanMs, perRound: rounds } };
 }
 
 /** One epoch's row: worker 0's evaluation, the workers' mean timings and the bytes they moved in it. */

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 
 // Where a peer finds its own database and the password to it. On AWS: SSM Parameter Store (the
-// password a SecureString the plugin's resources create); locally: a 0600 file in the run's
+// password a generated Secrets Manager secret, read through SSM's reference); locally: a 0600 file in the run's
 // private folder. Chosen by configuration (MLTRAIN_PEER_DIRECTORY), never passed in an event.
 // A peer reads only its own entry: the other peers' passwords reach it encrypted, through `auth`.
 
@@ -30,7 +30,10 @@ export class FilePeerDirectory implements PeerDirectory {
   }
 }
 
-/** Parameters <prefix>/peer-<i>/endpoint (String) and <prefix>/peer-<i>/password (SecureString). */
+/**
+ * <prefix>/peer-<i>/endpoint is a String parameter; the password is the generated secret
+ * <prefix without "/">/peer-<i>/password, read through SSM's Secrets Manager reference.
+ */
 export class SsmPeerDirectory implements PeerDirectory {
   private readonly cache = new Map<number, PeerDatabaseAddress>();
 
@@ -39,12 +42,18 @@ export class SsmPeerDirectory implements PeerDirectory {
   async ownDatabase(peer: number): Promise<PeerDatabaseAddress> {
     const cached = this.cache.get(peer);
     if (cached) return cached;
-    const names = [`${this.prefix}/peer-${peer}/endpoint`, `${this.prefix}/peer-${peer}/password`];
-    const out = await this.ssm.send(new GetParametersCommand({ Names: names, WithDecryption: true }));
-    const value = (name: string) => out.Parameters?.find((p) => p.Name === name)?.Value;
-    const [endpoint, password] = names.map(value);
+    const read = async (name: string) => {
+      try {
+        return (await this.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value;
+      } catch (err) {
+        if ((err as Error).name === 'ParameterNotFound') return undefined;
+        throw err;
+      }
+    };
+    const endpoint = await read(`${this.prefix}/peer-${peer}/endpoint`);
+    const password = await read(`/aws/reference/secretsmanager/${this.prefix.replace(/^\//, '')}/peer-${peer}/password`);
     if (!endpoint || !password) {
-      throw new Error(`peer ${peer} has no database parameters under ${this.prefix} (deployed with fewer peers? see docs/aws.md)`);
+      throw new Error(`peer ${peer} has no database under ${this.prefix} (deployed with fewer peers? see docs/aws.md)`);
     }
     const address = { endpoint, password };
     this.cache.set(peer, address);

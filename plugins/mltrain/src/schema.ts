@@ -8,6 +8,11 @@ export const mltrainConfigSchema = {
       properties: {
         framework: { enum: ['allreduce', 'scatter-reduce', 'spirt', 'mlless', 'ps', 'gpu'] },
         iamStatements: { type: 'array', items: { type: 'object' } },
+        peerDatabases: {
+          type: 'object',
+          properties: { peers: { type: 'integer', minimum: 1, maximum: 64 }, instanceType: { type: 'string' } },
+          additionalProperties: false,
+        },
         stateMachine: {
           type: 'object',
           properties: { kind: { enum: ['spirt-round'] }, batches: { type: 'integer', minimum: 1, maximum: 64 } },
