@@ -64,6 +64,7 @@ const EVENT_PAYLOAD_LIMIT = 1024 * 1024; // Lambda's limit for asynchronous invo
 const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
 const CHILD_ENTRY = path.join(__dirname, 'child.ts');
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+const STOP_WAIT_MS = 2_000; // SIGKILLed processes are gone within milliseconds
 const LOCAL_ACCOUNT_ID = '000000000000';
 
 type Stream = 'stdout' | 'stderr';
@@ -90,6 +91,8 @@ interface Sandbox {
   active?: Active;
   idleTimer?: NodeJS.Timeout;
   exited: boolean;
+  /** Resolves once the process is gone and its output drained. */
+  closed: Promise<void>;
   spawnError?: Error;
   untrack: () => void;
 }
@@ -172,11 +175,14 @@ export class LocalLambda implements LambdaInvoker {
     return running;
   }
 
+  /** Kills every process, busy or idle, and waits (briefly) until they are gone. */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const sandbox of this.sandboxes) sandbox.child.kill('SIGKILL');
     for (const pool of this.idle.values()) for (const sandbox of pool) clearTimeout(sandbox.idleTimer);
     this.idle.clear();
+    const gone = Promise.all([...this.sandboxes].map((s) => s.closed));
+    await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
     for (const fd of this.logs.values()) closeSync(fd);
@@ -287,6 +293,7 @@ export class LocalLambda implements LambdaInvoker {
     });
     const sandbox: Sandbox = {
       fn, child, generation: this.generation, printing: { stdout: firstRequestId, stderr: firstRequestId }, exited: false, untrack: () => undefined,
+      closed: new Promise((resolve) => child.once('close', () => resolve())),
     };
     this.sandboxes.add(sandbox);
     sandbox.untrack = trackChild(child, `lambda ${fn.key} sandbox`);
