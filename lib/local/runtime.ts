@@ -6,22 +6,26 @@ import type { TrafficCounter } from '../metrics/traffic';
 import { LocalLambda } from './lambda/emulator';
 import { loadServiceDefinition, type ServiceDefinition } from './lambda/service-definition';
 import { trackStoppable } from './processes';
+import { LocalStepFunctions } from './step-functions/local-step-functions';
 import { startServers, type ServerSet } from './servers';
 import type { ServerKind } from './servers/types';
 
-// The embedded runtime: real local servers on 127.0.0.1, the Lambda API served locally, and the
-// environment that points the AWS SDK at them. Handlers run unchanged; only configuration differs.
+// The embedded runtime: real local servers on 127.0.0.1, the Lambda and Step Functions APIs served
+// locally, and the environment that points the AWS SDK at them. Handlers run unchanged; only
+// configuration differs.
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const LOCAL_STAGE = 'local';
 export const LOCAL_BUCKET = 'mltrain-local';
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT_ID = '000000000000';
 
 export interface LocalRuntimeOptions {
   /** Folder of this run: logs/ goes there. */
   runDir: string;
   /** Folder where the local S3 keeps its objects (shared between runs to reuse prepared data). */
   s3Dir: string;
-  /** Service folders under services/, e.g. ['allreduce']. */
+  /** Service folders under services/, e.g. ['allreduce'] (or absolute paths, e.g. test fixtures). */
   services: string[];
   /** Servers beyond S3, which every framework uses. */
   servers?: ServerKind[];
@@ -29,6 +33,10 @@ export interface LocalRuntimeOptions {
   timeoutOverrides?: Record<string, number>;
   /** Function environment that replaces what serverless.yml says (e.g. where SPIRT's peer databases are). */
   environmentOverrides?: Record<string, string>;
+  /** State machine definitions (ASL objects) by name; more can be added later with stepFunctions.register(). */
+  stateMachines?: Record<string, object>;
+  /** Reuse a finished Lambda invocation's process for the next one of its function (default true). */
+  warmLambdas?: boolean;
 }
 
 export class LocalRuntime {
@@ -37,6 +45,7 @@ export class LocalRuntime {
   private constructor(
     readonly servers: ServerSet,
     readonly lambda: LocalLambda,
+    readonly stepFunctions: LocalStepFunctions,
     readonly services: ServiceDefinition[],
     readonly env: Record<string, string>,
   ) {}
@@ -47,18 +56,29 @@ export class LocalRuntime {
     const servers = await startServers(kinds, { s3: { directory: opts.s3Dir, buckets: [LOCAL_BUCKET] } });
     try {
       const services = opts.services.map((name) =>
-        loadServiceDefinition(path.join(REPO_ROOT, 'services', name), { stage: LOCAL_STAGE, resources: { DataBucket: LOCAL_BUCKET } }));
+        loadServiceDefinition(path.resolve(REPO_ROOT, 'services', name), { stage: LOCAL_STAGE, resources: { DataBucket: LOCAL_BUCKET } }));
       for (const fn of services.flatMap((s) => Object.values(s.functions))) Object.assign(fn.environment, opts.environmentOverrides);
       const env = {
         ...servers.env,
         // Credentials for the local emulators only; they accept any signature.
         AWS_ACCESS_KEY_ID: 'test',
         AWS_SECRET_ACCESS_KEY: 'test',
-        AWS_REGION: 'us-east-1',
+        AWS_REGION: LOCAL_REGION,
         AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
       };
-      const lambda = await LocalLambda.start({ services, env, logsDir: path.join(opts.runDir, 'logs'), timeoutOverrides: opts.timeoutOverrides });
-      const runtime = new LocalRuntime(servers, lambda, services, { ...env, ...lambda.env });
+      const logsDir = path.join(opts.runDir, 'logs');
+      const lambda = await LocalLambda.start({ services, env, logsDir, timeoutOverrides: opts.timeoutOverrides, warm: opts.warmLambdas });
+      let stepFunctions: LocalStepFunctions;
+      try {
+        // Started second because its Task states call the Lambda emulator; the functions (none has
+        // run yet) get its endpoint through extendEnv, so they can start executions themselves.
+        stepFunctions = await LocalStepFunctions.start({ lambda, logsDir, stateMachines: opts.stateMachines, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
+      } catch (err) {
+        await lambda.stop();
+        throw err;
+      }
+      lambda.extendEnv(stepFunctions.env);
+      const runtime = new LocalRuntime(servers, lambda, stepFunctions, services, { ...env, ...lambda.env, ...stepFunctions.env });
       runtime.untrack = trackStoppable('local runtime', () => runtime.stop());
       return runtime;
     } catch (err) {
@@ -68,7 +88,7 @@ export class LocalRuntime {
   }
 
   functionName(service: string, key: string): string {
-    const svc = this.services.find((s) => s.directory.endsWith(`${path.sep}${service}`));
+    const svc = this.services.find((s) => s.directory.endsWith(`${path.sep}${service}`) || s.directory === service);
     const fn = svc?.functions[key];
     if (!fn) throw new Error(`service ${service} has no function ${key}`);
     return fn.functionName;
@@ -82,6 +102,7 @@ export class LocalRuntime {
   async stop(): Promise<void> {
     this.untrack?.();
     this.untrack = undefined;
+    await this.stepFunctions.stop(); // aborts running executions before their functions go
     await this.lambda.stop();
     await this.servers.stop();
   }

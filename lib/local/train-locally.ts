@@ -11,7 +11,8 @@ import { buildResults, epochResult, type EpochResult, type RunResults } from '..
 import { loadJson } from '../stores/json';
 import type { ObjectStore } from '../stores/types';
 import { sleep } from '../util/wait';
-import type { InvocationRecord, LocalLambda } from './lambda/emulator';
+import type { InvocationRecord } from './lambda/emulator';
+import type { ExecutionRecord } from './step-functions/execution';
 import { LocalRuntime, REPO_ROOT } from './runtime';
 import type { ServerKind } from './servers/types';
 
@@ -68,7 +69,7 @@ export async function trainLocally(opts: LocalRunOptions): Promise<RunResults> {
     if (started.functionError) throw new LocalRunError(`trigger failed: ${started.functionError.errorMessage}`, runId, runDir);
     emit({ type: 'run-started', runId, workers: opts.config.workers });
 
-    const { summaries, progress, done } = await followRun(store, runtime.lambda, runId, opts.config, emit, runDir);
+    const { summaries, progress, done } = await followRun(store, runtime, runId, opts.config, emit, runDir);
     const results = buildResults({
       runId, framework: framework.name, config: { ...opts.config }, startedAt, wallSeconds: (Date.now() - startedAt.getTime()) / 1000,
       summaries, progress, done, invocations: usage(runtime.lambda.invocations()),
@@ -102,7 +103,7 @@ async function prepareData(store: ObjectStore, config: TrainingConfig, emit: (e:
 }
 
 async function followRun(
-  store: ObjectStore, lambda: LocalLambda, runId: string, config: TrainingConfig, emit: (e: LocalRunEvent) => void, runDir: string,
+  store: ObjectStore, runtime: LocalRuntime, runId: string, config: TrainingConfig, emit: (e: LocalRunEvent) => void, runDir: string,
 ): Promise<{ summaries: EpochSummary[]; progress: EpochProgress[][]; done: RunDone }> {
   const keys = runKeys(runId);
   const summaries: EpochSummary[] = [];
@@ -124,9 +125,16 @@ async function followRun(
     }
     const done = await loadJson<RunDone>(store, keys.done);
     if (done && summaries.length === config.epochs) return { summaries, progress, done };
-    // Every function has stopped and nothing says the run is over: report what the runtime saw.
-    idlePolls = lambda.running() === 0 ? idlePolls + 1 : 0;
-    if (idlePolls >= 3) throw new LocalRunError(`run ${runId} stopped without finishing: ${describeFailures(lambda.invocations())}`, runId, runDir);
+    // Every function and state machine execution has stopped (an execution waiting out a Retry
+    // interval runs no function) and nothing says the run is over: report what the runtime saw.
+    const { lambda, stepFunctions } = runtime;
+    idlePolls = lambda.running() === 0 && stepFunctions.running() === 0 ? idlePolls + 1 : 0;
+    if (idlePolls >= 3) {
+      const executions = describeExecutionFailures(stepFunctions.executions());
+      const invocations = lambda.invocations().some((r) => r.status !== 'succeeded' && r.status !== 'running') || executions.length === 0 ? [describeFailures(lambda.invocations())] : [];
+      const why = [...executions, ...invocations].join('; ');
+      throw new LocalRunError(`run ${runId} stopped without finishing: ${why}`, runId, runDir);
+    }
     await sleep(250);
   }
 }
@@ -135,6 +143,11 @@ function describeFailures(records: readonly InvocationRecord[]): string {
   const failed = records.filter((r) => r.status !== 'succeeded' && r.status !== 'running');
   if (failed.length === 0) return 'every invocation returned, but the run left no result (see the logs)';
   return failed.map((r) => `${r.functionKey}${r.rank !== undefined ? ` rank ${r.rank}` : ''} ${r.status}: ${r.error ?? ''}`).join('; ');
+}
+
+function describeExecutionFailures(executions: readonly ExecutionRecord[]): string[] {
+  return executions.filter((e) => e.status !== 'SUCCEEDED' && e.status !== 'RUNNING')
+    .map((e) => `state machine ${e.machine} execution ${e.name} ${e.status}${e.error ? `: ${e.error}` : ''}${e.cause ? ` (${e.cause})` : ''}`);
 }
 
 function usage(records: readonly InvocationRecord[]) {

@@ -2,15 +2,17 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { trackChild } from '../processes';
-import type { InvokeReply, InvokeRequest } from './protocol';
+import { parseSentinel, SENTINEL, type InvokeReply, type InvokeRequest } from './protocol';
 import type { LocalFunctionDefinition, ServiceDefinition } from './service-definition';
 
-// A local server for the AWS Lambda Invoke API. Each invocation runs in its own child process, so N
-// workers compute in parallel on separate cores, and a crash or a timeout kills only that invocation.
+// A local server for the AWS Lambda Invoke API. Invocations run in child processes ("sandboxes"),
+// so N workers compute in parallel on separate cores, and a crash or a timeout kills only that
+// invocation. As on Lambda, a sandbox stays warm after an invocation and the next invocation of the
+// same function reuses it (module state persists); a new one starts only when none is idle.
 
 export type InvocationType = 'Event' | 'RequestResponse';
 
@@ -24,8 +26,10 @@ export interface InvocationRecord {
   endedAt?: number;
   status: 'running' | 'succeeded' | 'failed' | 'timed-out' | 'crashed';
   error?: string;
-  /** The process running it (tests kill it to play a dead worker). */
+  /** The process that ran it (tests kill it to play a dead worker). */
   pid?: number;
+  /** Whether it ran in a sandbox an earlier invocation had started (a warm start). */
+  warm?: boolean;
   /** rank and invocation number when the event has them, to name a failed worker. */
   rank?: number;
   invocation?: number;
@@ -37,6 +41,11 @@ export interface InvokeOutcome {
   functionError?: { errorType: string; errorMessage: string };
 }
 
+/** What the local Step Functions need of the emulator (tests may hand in something smaller). */
+export interface LambdaInvoker {
+  invoke(functionName: string, payload: unknown, type?: InvocationType): Promise<InvokeOutcome>;
+}
+
 export interface LocalLambdaOptions {
   services: ServiceDefinition[];
   /** Environment every invocation gets (server endpoints, credentials for the emulators). */
@@ -45,24 +54,65 @@ export interface LocalLambdaOptions {
   logsDir: string;
   /** Per-function timeout in seconds, overriding serverless.yml (tests of the time limit). */
   timeoutOverrides?: Record<string, number>;
+  /** Reuse a finished invocation's process for the next one of the same function (default true). */
+  warm?: boolean;
+  /** How long an idle process stays warm before it is stopped, in ms (default 60 s). */
+  idleTimeoutMs?: number;
 }
 
 const EVENT_PAYLOAD_LIMIT = 1024 * 1024; // Lambda's limit for asynchronous invocations
 const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
 const CHILD_ENTRY = path.join(__dirname, 'child.ts');
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+const STOP_WAIT_MS = 2_000; // SIGKILLed processes are gone within milliseconds
+const LOCAL_ACCOUNT_ID = '000000000000';
 
-export class LocalLambda {
+type Stream = 'stdout' | 'stderr';
+
+/** The invocation a sandbox is running, and what has come back of it so far. */
+interface Active {
+  requestId: string;
+  reply?: InvokeReply;
+  ended: Record<Stream, boolean>;
+  timedOut: boolean;
+  done: boolean;
+  /** Ends the invocation from what has come back (reply, or the process gone). */
+  settle: (how: 'complete' | 'gone', exit?: string) => void;
+}
+
+/** One child process, serving one function's invocations one at a time. */
+interface Sandbox {
+  fn: LocalFunctionDefinition;
+  child: ChildProcess;
+  /** Environment generation it was started with; an older one is not reused. */
+  generation: number;
+  /** Which invocation printed the lines now arriving on each stream. */
+  printing: Record<Stream, string>;
+  active?: Active;
+  idleTimer?: NodeJS.Timeout;
+  exited: boolean;
+  /** Resolves once the process is gone and its output drained. */
+  closed: Promise<void>;
+  spawnError?: Error;
+  untrack: () => void;
+}
+
+export class LocalLambda implements LambdaInvoker {
   private readonly functions = new Map<string, LocalFunctionDefinition>();
   private readonly records: InvocationRecord[] = [];
-  private readonly children = new Set<ChildProcess>();
+  private readonly sandboxes = new Set<Sandbox>();
+  private readonly idle = new Map<string, Sandbox[]>();
   private readonly logs = new Map<string, number>();
   private readonly idleWaiters: (() => void)[] = [];
+  private readonly invocationEnv: Record<string, string>;
+  private generation = 0;
   private server?: http.Server;
   private stopped = false;
   endpoint = '';
 
   private constructor(private readonly opts: LocalLambdaOptions) {
     for (const svc of opts.services) for (const fn of Object.values(svc.functions)) this.functions.set(fn.functionName, fn);
+    this.invocationEnv = { ...opts.env };
     mkdirSync(opts.logsDir, { recursive: true });
   }
 
@@ -77,12 +127,27 @@ export class LocalLambda {
     return { AWS_ENDPOINT_URL_LAMBDA: this.endpoint };
   }
 
+  /**
+   * Adds variables to every later invocation's environment (a server started after the emulator,
+   * e.g. the local Step Functions). Idle processes, started with the old environment, are stopped.
+   */
+  extendEnv(vars: Record<string, string>): void {
+    Object.assign(this.invocationEnv, vars);
+    this.generation++;
+    for (const pool of this.idle.values()) for (const sandbox of pool.splice(0)) this.retire(sandbox);
+  }
+
   invocations(): readonly InvocationRecord[] {
     return this.records;
   }
 
   running(): number {
     return this.records.filter((r) => r.status === 'running').length;
+  }
+
+  /** Processes alive now (busy or idle), for tests and diagnostics. */
+  processes(): { functionKey: string; pid: number; busy: boolean }[] {
+    return [...this.sandboxes].filter((s) => !s.exited).map((s) => ({ functionKey: s.fn.key, pid: s.child.pid!, busy: !!s.active }));
   }
 
   /** Resolves when no invocation is running (checked after each invocation ends). */
@@ -110,9 +175,14 @@ export class LocalLambda {
     return running;
   }
 
+  /** Kills every process, busy or idle, and waits (briefly) until they are gone. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const child of this.children) child.kill('SIGKILL');
+    for (const sandbox of this.sandboxes) sandbox.child.kill('SIGKILL');
+    for (const pool of this.idle.values()) for (const sandbox of pool) clearTimeout(sandbox.idleTimer);
+    this.idle.clear();
+    const gone = Promise.all([...this.sandboxes].map((s) => s.closed));
+    await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
     for (const fd of this.logs.values()) closeSync(fd);
@@ -130,33 +200,15 @@ export class LocalLambda {
     if (typeof e.rank === 'number') record.rank = e.rank;
     if (typeof e.invocation === 'number') record.invocation = e.invocation;
     this.records.push(record);
-    const child = fork(CHILD_ENTRY, [], {
-      execArgv: ['--import', 'tsx'],
-      env: {
-        ...process.env,
-        ...this.opts.env,
-        ...fn.environment,
-        ...this.env,
-        AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
-        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
-      },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    this.children.add(child);
-    record.pid = child.pid;
-    const untrack = trackChild(child, `lambda ${fn.key} ${requestId}`);
-    pipeLines(child.stdout!, (line) => this.append(fn.key, asLogLine(line, fn.key, requestId, 'stdout')));
-    pipeLines(child.stderr!, (line) => this.append(fn.key, asLogLine(line, fn.key, requestId, 'stderr')));
+    const reused = this.takeIdle(fn);
+    const sandbox = reused ?? this.spawn(fn, requestId);
+    record.pid = sandbox.child.pid;
+    record.warm = !!reused;
 
     return new Promise<InvokeOutcome>((resolve) => {
-      // The invocation ends when its process is gone and its output drained ('close'), so a
-      // finished invocation's logs are complete and a timed-out one no longer runs.
-      let reply: InvokeReply | undefined;
-      let timedOut = false;
-      let spawnError: Error | undefined;
       const timer = setTimeout(() => {
-        timedOut = true;
-        child.kill('SIGKILL');
+        active.timedOut = true;
+        sandbox.child.kill('SIGKILL'); // never reused: the 'close' that follows ends the invocation
       }, timeoutSeconds * 1000);
 
       const finish = (status: InvocationRecord['status'], result: InvokeOutcome): void => {
@@ -166,34 +218,148 @@ export class LocalLambda {
         if (result.functionError) record.error = `${result.functionError.errorType}: ${result.functionError.errorMessage}`;
         this.append(fn.key, JSON.stringify({
           time: new Date().toISOString(), level: status === 'succeeded' ? 'info' : 'error', function: fn.key, requestId,
-          message: 'REPORT', status, durationMs: record.endedAt - record.startedAt, memoryMb: fn.memoryMb, ...(record.error ? { error: record.error } : {}),
+          message: 'REPORT', status, durationMs: record.endedAt - record.startedAt, memoryMb: fn.memoryMb, warm: record.warm,
+          ...(record.error ? { error: record.error } : {}),
         }) + '\n');
         resolve(result);
         if (this.running() === 0) this.idleWaiters.splice(0).forEach((w) => w());
       };
 
-      child.on('message', (message: InvokeReply) => { reply = message; });
-      child.on('error', (err) => { spawnError = err; });
-      child.on('close', (code, signal) => {
-        this.children.delete(child);
-        untrack();
-        if (timedOut) {
-          finish('timed-out', { statusCode: 200, functionError: { errorType: 'TimeoutError', errorMessage: `Task timed out after ${timeoutSeconds} seconds` } });
-        } else if (reply?.ok) {
-          finish('succeeded', { statusCode: 200, payload: reply.value });
-        } else if (reply) {
-          finish('failed', { statusCode: 200, functionError: { errorType: reply.errorType, errorMessage: reply.errorMessage } });
-        } else {
-          const why = spawnError?.message ?? `exited (code ${code}, signal ${signal}) before returning`;
-          finish('crashed', { statusCode: 200, functionError: { errorType: 'Runtime.ExitError', errorMessage: `the process running ${fn.key} ${why}` } });
-        }
-      });
+      // The invocation ends once the reply and both streams' end sentinels are in (so its logs are
+      // complete), or once its process is gone and its output drained (a crash or a timeout).
+      const active: Active = {
+        requestId, ended: { stdout: false, stderr: false }, timedOut: false, done: false,
+        settle: (how, exit) => {
+          if (active.done) return;
+          const { reply } = active;
+          if (how === 'complete' && !(reply && active.ended.stdout && active.ended.stderr)) return;
+          if (how === 'complete' && active.timedOut) return; // being killed: its 'close' reports the timeout
+          active.done = true;
+          sandbox.active = undefined;
+          if (active.timedOut) {
+            finish('timed-out', { statusCode: 200, functionError: { errorType: 'TimeoutError', errorMessage: `Task timed out after ${timeoutSeconds} seconds` } });
+          } else if (how === 'complete' && reply?.ok) {
+            finish('succeeded', { statusCode: 200, payload: reply.value });
+          } else if (how === 'complete' && reply && !reply.ok) {
+            finish('failed', { statusCode: 200, functionError: { errorType: reply.errorType, errorMessage: reply.errorMessage } });
+          } else {
+            const why = sandbox.spawnError?.message ?? `exited (${exit}) before returning`;
+            finish('crashed', { statusCode: 200, functionError: { errorType: 'Runtime.ExitError', errorMessage: `the process running ${fn.key} ${why}` } });
+          }
+          if (how === 'complete') this.release(sandbox);
+        },
+      };
+      sandbox.active = active;
       const request: InvokeRequest = {
         type: 'invoke', handlerFile: fn.handlerFile, exportName: fn.exportName, event, functionName: fn.functionName,
+        invokedFunctionArn: `arn:aws:lambda:${this.regionOf(fn)}:${LOCAL_ACCOUNT_ID}:function:${fn.functionName}`,
         requestId, memoryMb: fn.memoryMb, deadline: Date.now() + timeoutSeconds * 1000,
       };
-      child.send(request);
+      if (!sandbox.exited && sandbox.child.connected) sandbox.child.send(request, (err) => { if (err) sandbox.child.kill('SIGKILL'); });
     });
+  }
+
+  private regionOf(fn: LocalFunctionDefinition): string {
+    return fn.environment.AWS_REGION ?? this.invocationEnv.AWS_REGION ?? process.env.AWS_REGION ?? 'us-east-1';
+  }
+
+  /** The most recently used idle process of this function (LIFO keeps few processes hot), if any. */
+  private takeIdle(fn: LocalFunctionDefinition): Sandbox | undefined {
+    const pool = this.idle.get(fn.key);
+    for (let sandbox = pool?.pop(); sandbox; sandbox = pool?.pop()) {
+      clearTimeout(sandbox.idleTimer);
+      if (sandbox.exited || sandbox.generation !== this.generation) {
+        this.retire(sandbox);
+        continue;
+      }
+      holdLoop(sandbox.child, true);
+      return sandbox;
+    }
+    return undefined;
+  }
+
+  private spawn(fn: LocalFunctionDefinition, firstRequestId: string): Sandbox {
+    const child = fork(CHILD_ENTRY, [], {
+      execArgv: ['--import', 'tsx'],
+      env: {
+        ...process.env,
+        ...this.invocationEnv,
+        ...fn.environment,
+        ...this.env,
+        AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+      },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const sandbox: Sandbox = {
+      fn, child, generation: this.generation, printing: { stdout: firstRequestId, stderr: firstRequestId }, exited: false, untrack: () => undefined,
+      closed: new Promise((resolve) => child.once('close', () => resolve())),
+    };
+    this.sandboxes.add(sandbox);
+    sandbox.untrack = trackChild(child, `lambda ${fn.key} sandbox`);
+    for (const stream of ['stdout', 'stderr'] as const) pipeLines(child[stream]!, (line) => this.onLine(sandbox, stream, line));
+    child.on('message', (reply: InvokeReply) => {
+      const active = sandbox.active;
+      if (!active || reply.requestId !== active.requestId) return;
+      active.reply = reply;
+      active.settle('complete');
+    });
+    child.on('error', (err) => { sandbox.spawnError = err; });
+    child.on('exit', () => {
+      sandbox.exited = true;
+      clearTimeout(sandbox.idleTimer);
+      this.dropIdle(sandbox);
+    });
+    child.on('close', (code, signal) => {
+      sandbox.exited = true;
+      this.sandboxes.delete(sandbox);
+      sandbox.untrack();
+      sandbox.active?.settle('gone', `code ${code}, signal ${signal}`);
+    });
+    return sandbox;
+  }
+
+  /** Routes a line to the log of the invocation that printed it; sentinels mark where each begins and ends. */
+  private onLine(sandbox: Sandbox, stream: Stream, line: string): void {
+    const at = line.indexOf(SENTINEL);
+    const mark = at >= 0 ? parseSentinel(line.slice(at)) : undefined;
+    const text = mark ? line.slice(0, at) : line; // a sentinel can follow an unterminated print
+    if (text) this.append(sandbox.fn.key, asLogLine(text, sandbox.fn.key, sandbox.printing[stream], stream));
+    if (!mark) return;
+    if (mark.kind === 'start') {
+      sandbox.printing[stream] = mark.requestId;
+    } else if (sandbox.active?.requestId === mark.requestId) {
+      sandbox.active.ended[stream] = true;
+      sandbox.active.settle('complete');
+    }
+  }
+
+  /** A finished invocation's process waits, idle, for the next invocation of its function. */
+  private release(sandbox: Sandbox): void {
+    if (this.stopped || this.opts.warm === false || sandbox.exited || sandbox.generation !== this.generation) {
+      this.retire(sandbox);
+      return;
+    }
+    holdLoop(sandbox.child, false); // an idle sandbox does not keep this process alive
+    sandbox.idleTimer = setTimeout(() => {
+      this.dropIdle(sandbox);
+      this.retire(sandbox);
+    }, this.opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+    sandbox.idleTimer.unref();
+    const pool = this.idle.get(sandbox.fn.key) ?? [];
+    pool.push(sandbox);
+    this.idle.set(sandbox.fn.key, pool);
+  }
+
+  private dropIdle(sandbox: Sandbox): void {
+    const pool = this.idle.get(sandbox.fn.key);
+    const at = pool?.indexOf(sandbox) ?? -1;
+    if (at >= 0) pool!.splice(at, 1);
+  }
+
+  private retire(sandbox: Sandbox): void {
+    clearTimeout(sandbox.idleTimer);
+    if (!sandbox.exited) sandbox.child.kill('SIGKILL');
   }
 
   /** Log lines are appended synchronously: ordered, and on disk when an invocation ends. */
@@ -253,6 +419,12 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** Whether the child (its IPC channel and output pipes) keeps this process's event loop alive. */
+function holdLoop(child: ChildProcess, hold: boolean): void {
+  const handles = [child, child.channel, child.stdout as Socket | null, child.stderr as Socket | null];
+  for (const h of handles) if (h) (hold ? h.ref() : h.unref());
 }
 
 function pipeLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
