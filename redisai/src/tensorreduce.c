@@ -37,6 +37,8 @@ static int parse_request(RedisModuleString **argv, int argc, Request *req, MltEr
                         mlt_quote(op).text);
 
     uint64_t trim = 0;
+    if (req->op == MLT_REDUCE_TRIMMEAN && argc < 4)
+        return mlt_fail(err, "ERR TRIMMEAN needs <k>, how many values to drop at each end, then the sources");
     if (req->op == MLT_REDUCE_TRIMMEAN && !mlt_parse_uint(argv[3], &trim))
         return mlt_fail(err, "ERR TRIMMEAN needs <k>, how many values to drop at each end, as a whole number; got '%s'",
                         mlt_quote(argv[3]).text);
@@ -96,7 +98,8 @@ int mlt_tensorreduce_command(RedisModuleCtx *ctx, RedisModuleString **argv, int 
         report_key_positions(ctx, argv, argc);
         return REDISMODULE_OK;
     }
-    if (argc < 4) return RedisModule_WrongArity(ctx);
+    /* Three arguments parse, to say what is missing rather than a bare arity error. */
+    if (argc < 3) return RedisModule_WrongArity(ctx);
     Request req = {0};
     MltErr err;
     MltTensor *existing;

@@ -1,0 +1,56 @@
+/**
+ * The Redis tensor module's shared object (redisai/, C) and building it when it is missing or
+ * older than its sources, so the local runtime and the tests can load it into redis-server.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { findOnPath } from '../local/servers/binary';
+
+export const TENSOR_MODULE_SOURCE_DIR = path.resolve(__dirname, '..', '..', 'redisai');
+/** Absolute path of the module, as `make -C redisai` writes it. */
+export const TENSOR_MODULE_PATH = builtModulePath(TENSOR_MODULE_SOURCE_DIR);
+
+function builtModulePath(sourceDir: string): string {
+  return path.join(sourceDir, 'build', 'mltrain_tensor.so');
+}
+
+function newestSourceTime(sourceDir: string): number {
+  const srcDir = path.join(sourceDir, 'src');
+  const files = [path.join(sourceDir, 'Makefile'), ...fs.readdirSync(srcDir).map((f) => path.join(srcDir, f))];
+  return Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
+}
+
+function isUpToDate(sourceDir: string): boolean {
+  try {
+    return fs.statSync(builtModulePath(sourceDir)).mtimeMs >= newestSourceTime(sourceDir);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Returns TENSOR_MODULE_PATH, first running `make -C redisai` (synchronously) when the module is
+ * missing or older than its sources. Throws naming what is missing (make, the C compiler) or with
+ * the compiler's output when the build fails. `sourceDir` is for tests building a copy.
+ */
+export function ensureTensorModule(sourceDir = TENSOR_MODULE_SOURCE_DIR): string {
+  const modulePath = builtModulePath(sourceDir);
+  if (isUpToDate(sourceDir)) return modulePath;
+  const compiler = process.env.CC || 'gcc';
+  const missing = ['make', compiler].filter((tool) => !findOnPath(tool));
+  if (missing.length > 0) {
+    throw new Error(
+      `cannot build the Redis tensor module (${modulePath}): ${missing.join(' and ')} not found on PATH; ` +
+        `install them (Debian: apt-get install -y ${missing.join(' ')}) or run 'mltrain doctor --fix'`,
+    );
+  }
+  try {
+    execFileSync('make', ['-C', sourceDir], { stdio: 'pipe', encoding: 'utf8' });
+  } catch (err) {
+    const { stderr, stdout, message } = err as { stderr?: string; stdout?: string; message: string };
+    const output = `${stdout ?? ''}${stderr ?? ''}`.trim().split('\n').slice(-20).join('\n');
+    throw new Error(`building the Redis tensor module failed (make -C ${sourceDir}):\n${output || message}`);
+  }
+  return modulePath;
+}
