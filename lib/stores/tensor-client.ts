@@ -45,24 +45,16 @@ export class TensorClient {
   ) {}
 
   async set(key: string, values: Float32Array, shape: number[] = [values.length]): Promise<void> {
-    const blob = encodeTensor(values);
-    await this.run(['AI.TENSORSET', key, 'FLOAT', ...shape.map(String), 'BLOB'], [blob]);
-    this.traffic?.wrote('redis', blob.length);
+    await this.run(['AI.TENSORSET', key, 'FLOAT', ...shape.map(String), 'BLOB'], { blob: encodeTensor(values) });
   }
 
   async get(key: string): Promise<Float32Array | undefined> {
-    const blob = (await this.run(['AI.TENSORGET', key, 'BLOB'], [], { buffers: true, missingOk: true })) as Buffer | undefined;
-    if (blob === undefined) {
-      this.traffic?.request('redis');
-      return undefined;
-    }
-    this.traffic?.read('redis', blob.length);
-    return decodeTensor(blob);
+    const blob = await this.run(['AI.TENSORGET', key, 'BLOB'], { buffers: true, missingOk: true });
+    return blob === undefined ? undefined : decodeTensor(blob as Buffer);
   }
 
   async meta(key: string): Promise<TensorMeta | undefined> {
-    const reply = (await this.run(['AI.TENSORGET', key, 'META'], [], { missingOk: true })) as unknown[] | undefined;
-    this.traffic?.request('redis');
+    const reply = (await this.run(['AI.TENSORGET', key, 'META'], { missingOk: true })) as unknown[] | undefined;
     if (reply === undefined) return undefined;
     // [ 'dtype', 'FLOAT', 'shape', [ d0, d1, ... ] ]
     return { dtype: 'FLOAT', shape: (reply[3] as number[]).map(Number) };
@@ -71,30 +63,38 @@ export class TensorClient {
   /** params ← params − lr · grads, in the database. */
   async modelUpdate(paramsKey: string, lr: number, gradsKey: string): Promise<void> {
     await this.run(['AI.MODELUPDATE', paramsKey, String(lr), gradsKey]);
-    this.traffic?.request('redis');
   }
 
   /** dest ← element-wise op over the sources (equal lengths; dest takes the first source's shape). */
   async reduce(dest: string, op: ReduceOp, sources: string[]): Promise<void> {
     await this.run(['AI.TENSORREDUCE', dest, ...reduceArgs(op), ...sources]);
-    this.traffic?.request('redis');
   }
 
-  /** Sends one command; `blobs` follow the text arguments and are left out of error messages. */
-  private async run(
-    args: string[],
-    blobs: Buffer[] = [],
-    opts: { buffers?: boolean; missingOk?: boolean } = {},
-  ): Promise<unknown> {
+  /**
+   * Sends one command (`blob`, if any, last) and counts it as one redis request with the blob bytes
+   * sent or received, whether the server accepts it or not. `missingOk`: a missing key gives
+   * undefined instead of an error.
+   */
+  private async run(args: string[], opts: { blob?: Buffer; buffers?: boolean; missingOk?: boolean } = {}): Promise<unknown> {
     const [command, ...rest] = args;
+    const sent = opts.blob ? [...rest, opts.blob] : rest;
+    let reply: unknown;
     try {
-      return opts.buffers
-        ? await this.redis.callBuffer(command, [...rest, ...blobs])
-        : await this.redis.call(command, [...rest, ...blobs]);
+      reply = opts.buffers ? await this.redis.callBuffer(command, sent) : await this.redis.call(command, sent);
     } catch (err) {
-      if (!isReplyError(err)) throw err;
+      if (!isReplyError(err)) throw err; // not answered by the server: nothing to count
+      this.count(opts.blob?.length ?? 0, 0);
       if (opts.missingOk && err.message === MISSING_KEY_REPLY) return undefined;
       throw new TensorModuleError(args.join(' '), err.message);
     }
+    this.count(opts.blob?.length ?? 0, Buffer.isBuffer(reply) ? reply.length : 0);
+    return reply;
+  }
+
+  private count(bytesSent: number, bytesReceived: number): void {
+    if (!this.traffic) return;
+    if (bytesSent > 0) this.traffic.wrote('redis', bytesSent);
+    else if (bytesReceived > 0) this.traffic.read('redis', bytesReceived);
+    else this.traffic.request('redis');
   }
 }
