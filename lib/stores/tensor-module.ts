@@ -21,12 +21,15 @@ function newestSourceTime(sourceDir: string): number {
   return Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
 }
 
-function isUpToDate(sourceDir: string): boolean {
+/** 'stale': built, but older than a source or the Makefile. */
+export function tensorModuleState(sourceDir = TENSOR_MODULE_SOURCE_DIR): 'built' | 'stale' | 'missing' {
+  let builtAt: number;
   try {
-    return fs.statSync(builtModulePath(sourceDir)).mtimeMs >= newestSourceTime(sourceDir);
+    builtAt = fs.statSync(builtModulePath(sourceDir)).mtimeMs;
   } catch {
-    return false;
+    return 'missing';
   }
+  return builtAt >= newestSourceTime(sourceDir) ? 'built' : 'stale';
 }
 
 /**
@@ -36,7 +39,7 @@ function isUpToDate(sourceDir: string): boolean {
  */
 export function ensureTensorModule(sourceDir = TENSOR_MODULE_SOURCE_DIR): string {
   const modulePath = builtModulePath(sourceDir);
-  if (isUpToDate(sourceDir)) return modulePath;
+  if (tensorModuleState(sourceDir) === 'built') return modulePath;
   const compiler = process.env.CC || 'gcc';
   const missing = ['make', compiler].filter((tool) => !findOnPath(tool));
   if (missing.length > 0) {
