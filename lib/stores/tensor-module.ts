@@ -15,10 +15,12 @@ function builtModulePath(sourceDir: string): string {
   return path.join(sourceDir, 'build', 'mltrain_tensor.so');
 }
 
+/** 0 when there are no sources to compare with (a copy of the repository without redisai/src). */
 function newestSourceTime(sourceDir: string): number {
   const srcDir = path.join(sourceDir, 'src');
+  if (!fs.existsSync(srcDir)) return 0;
   const files = [path.join(sourceDir, 'Makefile'), ...fs.readdirSync(srcDir).map((f) => path.join(srcDir, f))];
-  return Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
+  return Math.max(...files.filter((f) => fs.existsSync(f)).map((f) => fs.statSync(f).mtimeMs));
 }
 
 /** 'stale': built, but older than a source or the Makefile. */

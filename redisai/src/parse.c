@@ -2,7 +2,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,7 +27,10 @@ MltQuoted mlt_quote(const RedisModuleString *arg) {
     const size_t keep = sizeof quoted.text - 4; /* room for "..." and the terminator */
     size_t n = len < keep ? len : keep;
     for (size_t i = 0; i < n; i++) quoted.text[i] = isprint((unsigned char)ptr[i]) ? ptr[i] : '?';
-    if (len > keep) memcpy(quoted.text + n, "...", 3), n += 3;
+    if (len > keep) {
+        memcpy(quoted.text + n, "...", 3);
+        n += 3;
+    }
     quoted.text[n] = '\0';
     return quoted;
 }
