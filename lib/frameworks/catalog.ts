@@ -26,7 +26,7 @@ export const FRAMEWORKS = {
     options: { batches: 4, aggregation: 'mean', attack: 'none', attackers: 0, inDb: true },
     // One update per round averages batches × peers minibatches: a large effective batch wants a
     // larger step (MNIST MLP, 4 peers × 4 batches of 64: 0.5 gives 92.9% after 2 epochs, 0.05 far less).
-    defaultLr: 0.5, optimizers: ['sgd'], available: false,
+    defaultLr: 0.5, optimizers: ['sgd'], available: true,
   },
   mlless: { title: 'MLLESS', service: 'mlless', servers: ['redis', 'sqs'], options: { variant: 'significant', threshold: 0.01 }, available: false },
   ps: { title: 'LambdaML hybrid parameter server', service: 'ps', servers: [], options: {}, available: false },

@@ -15,6 +15,7 @@ import type { InvocationRecord } from './lambda/emulator';
 import type { ExecutionRecord } from './step-functions/execution';
 import { LocalRuntime, REPO_ROOT } from './runtime';
 import type { ServerKind } from './servers/types';
+import { prepareSpirtLocal } from './frameworks/spirt';
 
 // Runs a framework end to end on this machine: real local servers, the service's own handlers
 // invoked through the Lambda API, progress read from the bucket as the run writes it.
@@ -57,10 +58,16 @@ export async function trainLocally(opts: LocalRunOptions): Promise<RunResults> {
   const emit = opts.onEvent ?? (() => undefined);
   const startedAt = new Date();
 
+  const extra = framework.name === 'spirt' ? await prepareSpirtLocal(opts.config, runDir) : undefined;
   const runtime = await LocalRuntime.start({
     runDir, s3Dir: path.join(runsDir, '.s3'), services: [framework.service], servers: serversFor(framework.servers, opts.config), timeoutOverrides: opts.timeoutOverrides,
+    environmentOverrides: extra?.environmentOverrides,
+  }).catch(async (err: unknown) => {
+    await extra?.stop();
+    throw err;
   });
   try {
+    extra?.afterStart(runtime);
     opts.onRuntime?.(runtime);
     emit({ type: 'runtime-started', runId, runDir });
     const store = runtime.store();
@@ -73,6 +80,7 @@ export async function trainLocally(opts: LocalRunOptions): Promise<RunResults> {
     const results = buildResults({
       runId, framework: framework.name, config: { ...opts.config }, startedAt, wallSeconds: (Date.now() - startedAt.getTime()) / 1000,
       summaries, progress, done, invocations: usage(runtime.lambda.invocations()),
+      stateTransitions: runtime.stepFunctions.executions().length ? runtime.stepFunctions.transitions() : undefined,
     });
     const out = opts.out ?? path.join(runDir, 'results.json');
     mkdirSync(path.dirname(out), { recursive: true });
@@ -80,6 +88,7 @@ export async function trainLocally(opts: LocalRunOptions): Promise<RunResults> {
     return results;
   } finally {
     await runtime.stop();
+    await extra?.stop();
   }
 }
 
@@ -112,19 +121,22 @@ async function followRun(
   for (;;) {
     const failure = await readRunFailure(store, runId);
     if (failure) throw new LocalRunError(`run ${runId} failed: ${failure.reason} (detected by ${failure.detectedBy})`, runId, runDir);
+    const done = await loadJson<RunDone>(store, keys.done);
+    // Once the run is done, only the workers (peers) that finished it are waited for.
+    const ranks = done ? done.reports.map((r) => r.rank) : Array.from({ length: config.workers }, (_, r) => r);
     while (summaries.length < config.epochs) {
       const epoch = summaries.length + 1;
       const summary = await loadJson<EpochSummary>(store, keys.epochSummary(epoch));
       if (!summary) break;
-      const perRank = await Promise.all(Array.from({ length: config.workers }, (_, r) => loadJson<EpochProgress>(store, keys.progress(epoch, r))));
+      const perRank = await Promise.all(ranks.map((r) => loadJson<EpochProgress>(store, keys.progress(epoch, r))));
       if (perRank.some((p) => !p)) break;
       summaries.push(summary);
       progress.push(perRank as EpochProgress[]);
       const result = epochResult(summary, perRank as EpochProgress[], progress[epoch - 2]);
       emit({ type: 'epoch', epoch, epochs: config.epochs, result });
     }
-    const done = await loadJson<RunDone>(store, keys.done);
-    if (done && summaries.length === config.epochs) return { summaries, progress, done };
+    // A run may end early (SPIRT's early stopping): done with fewer epochs is still done.
+    if (done && !(await loadJson(store, keys.epochSummary(summaries.length + 1)))) return { summaries, progress, done };
     // Every function and state machine execution has stopped (an execution waiting out a Retry
     // interval runs no function) and nothing says the run is over: report what the runtime saw.
     const { lambda, stepFunctions } = runtime;
