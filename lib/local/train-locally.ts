@@ -22,6 +22,7 @@ import { prepareSpirtLocal } from './frameworks/spirt';
 
 export type LocalRunEvent =
   | { type: 'runtime-started'; runId: string; runDir: string }
+  | { type: 'peer-databases'; pids: number[] }
   | { type: 'data-ready'; manifestKey: string; reused: boolean; seconds: number }
   | { type: 'run-started'; runId: string; workers: number }
   | { type: 'epoch'; epoch: number; epochs: number; result: EpochResult };
@@ -70,6 +71,7 @@ export async function trainLocally(opts: LocalRunOptions): Promise<RunResults> {
     extra?.afterStart(runtime);
     opts.onRuntime?.(runtime);
     emit({ type: 'runtime-started', runId, runDir });
+    if (extra) emit({ type: 'peer-databases', pids: extra.peerDatabasePids });
     const store = runtime.store();
     const manifestKey = await prepareData(store, opts.config, emit);
     const started = await runtime.lambda.invoke(runtime.functionName(framework.service, 'trigger'), { runId, config: opts.config, manifestKey });

@@ -1,17 +1,12 @@
-import { initBackend } from '../../ml/backend';
-import { downloadShard, downloadTestSet, loadManifest } from '../../ml/data/bucket';
-import type { Dataset } from '../../ml/data/types';
-import { createModel, type FlatModel } from '../../ml/models';
 import type { TrafficSnapshot } from '../../metrics/traffic';
 import { REQUEST_KINDS } from '../../metrics/traffic';
-import type { ObjectStore } from '../../stores/types';
 import type { SpirtDeps } from './deps';
 import { peerKeys, type PeerKeys } from './keys';
 import { onPeer, openPeerDatabase, PeerDatabaseUnavailable, type PeerDatabase } from './peer-db';
-import { splitShard } from './rounds';
 import type { Announcement } from './announcements';
 
-// A peer's view of itself and of the peers it trusts, shared by every step.
+// A peer's view of itself and of the peers it trusts, shared by every step. (No TensorFlow.js
+// here: the steps that only move tensors stay light to start.)
 
 export interface PeerSelf {
   peer: number;
@@ -59,30 +54,3 @@ export async function readUsage(self: PeerSelf): Promise<{ traffic: TrafficSnaps
   return { traffic: { bytesWritten: n('bytesWritten'), bytesRead: n('bytesRead'), requests, s3WriteRequests: n('s3WriteRequests') }, invocations };
 }
 
-export interface PeerData {
-  train: Dataset;
-  validation: Dataset;
-  test?: Dataset;
-  model: FlatModel;
-}
-
-// A warm function keeps its shard and model: only the first invocation downloads them.
-const dataCache = new Map<string, PeerData>();
-
-export async function peerData(store: ObjectStore, manifestKey: string, workers: number, peer: number, modelKind: Parameters<typeof createModel>[0], withTestSet = false): Promise<PeerData> {
-  await initBackend();
-  const cacheKey = `${manifestKey}|${peer}|${modelKind}`;
-  const cached = dataCache.get(cacheKey);
-  if (cached && (!withTestSet || cached.test)) return cached;
-  const manifest = await loadManifest(store, manifestKey, workers);
-  const shard = cached ? undefined : await downloadShard(store, manifest, peer);
-  const split = shard ? splitShard(shard) : cached!;
-  const meta = manifest.train[peer];
-  const data: PeerData = {
-    train: split.train, validation: split.validation,
-    test: withTestSet ? await downloadTestSet(store, manifest) : cached?.test,
-    model: cached?.model ?? createModel(modelKind, { inputShape: meta.featureShape, numClasses: meta.numClasses }),
-  };
-  dataCache.set(cacheKey, data);
-  return data;
-}

@@ -54,6 +54,8 @@ export function localRoundDefinition(batches: number, functionName: (key: SpirtF
 /** The local stand-ins a SPIRT run needs, started before the runtime and wired in after it. */
 export interface LocalFrameworkSetup {
   environmentOverrides: Record<string, string>;
+  /** Process ids of the peer databases, by peer (tests kill one to check the heartbeat). */
+  peerDatabasePids: number[];
   afterStart(runtime: { functionName(service: string, key: string): string; stepFunctions: { register(name: string, definition: Record<string, unknown>): void } }): void;
   stop(): Promise<void>;
 }
@@ -62,6 +64,7 @@ export async function prepareSpirtLocal(config: { workers: number; batches?: num
   const databases = await startPeerDatabases(config.workers, runDir);
   return {
     environmentOverrides: databases.env,
+    peerDatabasePids: databases.servers.map((s) => s.pid),
     afterStart(runtime) {
       const name = (key: string) => runtime.functionName('spirt', key);
       // The same name the functions derive from MLTRAIN_STATE_MACHINE_NAME in serverless.yml.

@@ -56,14 +56,16 @@ export interface LocalLambdaOptions {
   timeoutOverrides?: Record<string, number>;
   /** Reuse a finished invocation's process for the next one of the same function (default true). */
   warm?: boolean;
-  /** How long an idle process stays warm before it is stopped, in ms (default 60 s). */
+  /** How long an idle process stays warm before it is stopped, in ms (default 5 minutes). */
   idleTimeoutMs?: number;
 }
 
 const EVENT_PAYLOAD_LIMIT = 1024 * 1024; // Lambda's limit for asynchronous invocations
 const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
 const CHILD_ENTRY = path.join(__dirname, 'child.ts');
-export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+// Lambda keeps an idle sandbox for minutes; a shorter reap makes slow rounds (SPIRT on a loaded
+// machine) pay a cold start on every invocation.
+export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 const STOP_WAIT_MS = 2_000; // SIGKILLed processes are gone within milliseconds
 const LOCAL_ACCOUNT_ID = '000000000000';
 

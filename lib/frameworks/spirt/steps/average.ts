@@ -6,8 +6,7 @@ import type { SpirtDeps } from '../deps';
 import type { RoundEvent } from '../events';
 import { inactivePeers, openSelf, recordUsage, trustedPeers, type PeerSelf } from '../peer';
 import { onPeer } from '../peer-db';
-import { roundPosition, roundsPerEpoch } from '../rounds';
-import { peerData } from '../peer';
+import { roundPositionOf } from '../schedule';
 
 const finishedMessageSchema = z.object({ type: z.literal('finished'), runId: z.string(), round: z.number().int().min(1), peer: z.number().int().min(0) }).strict();
 
@@ -48,8 +47,7 @@ export async function averageAndSync(event: RoundEvent, deps: SpirtDeps): Promis
   const t1 = performance.now();
   const missing = await barrier(self, deps, event);
   const waitedMs = performance.now() - t1;
-  const { train } = await peerData(deps.store, event.manifestKey, config.workers, peer, config.model);
-  const pos = roundPosition(round, roundsPerEpoch(train.count, config.batches, config.batchSize), config.epochs);
+  const pos = await roundPositionOf(deps.store, event);
   await self.db.redis.hincrbyfloat(self.keys.epochStats(pos.epoch), 'syncSeconds', waitedMs / 1000);
   await recordUsage(self, deps.traffic.snapshot());
   if (missing.length) deps.log.warn('barrier deadline passed without every peer', { runId, peer, round, missing });

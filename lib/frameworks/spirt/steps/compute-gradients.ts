@@ -4,7 +4,8 @@ import { assertFinite } from '../../../ml/tensor';
 import { isAttacker, flipLabels } from '../attacks';
 import type { SpirtDeps } from '../deps';
 import type { RoundEvent } from '../events';
-import { openSelf, peerData, recordUsage } from '../peer';
+import { peerData } from '../data';
+import { openSelf, recordUsage } from '../peer';
 import { onPeer } from '../peer-db';
 import { roundPosition, roundsPerEpoch } from '../rounds';
 

@@ -1,6 +1,7 @@
 import type { SpirtDeps } from '../deps';
 import type { PeerEvent } from '../events';
-import { openSelf, peerData, recordUsage } from '../peer';
+import { peerData } from '../data';
+import { openSelf, recordUsage } from '../peer';
 import { onPeer } from '../peer-db';
 
 /** init_model: the shared-seed initial parameters into the peer's database, then round 1. */
