@@ -16,6 +16,10 @@ export interface FrameworkInfo {
   /** Only these optimizers (SPIRT's in-database update is plain SGD). */
   optimizers?: readonly ('sgd' | 'adam')[];
   available: boolean;
+  /** Trains in one process (the GPU baseline): one progress report per epoch, not one per worker. */
+  singleProcess?: boolean;
+  /** EC2 instances a run keeps busy, priced over the run's wall time in the cost estimate. */
+  instances?: { type: string; count: number }[];
 }
 
 export const FRAMEWORKS = {
@@ -30,7 +34,10 @@ export const FRAMEWORKS = {
   },
   mlless: { title: 'MLLESS', service: 'mlless', servers: ['redis', 'sqs'], options: { variant: 'significant', threshold: 0.01 }, available: false },
   ps: { title: 'LambdaML hybrid parameter server', service: 'ps', servers: [], options: {}, available: false },
-  gpu: { title: 'GPU baseline', service: 'gpu', servers: [], options: {}, available: false },
+  gpu: {
+    title: 'GPU baseline', service: 'gpu', servers: [], options: {}, available: true,
+    singleProcess: true, instances: [{ type: 'g4dn.xlarge', count: 1 }],
+  },
 } satisfies Record<string, FrameworkInfo>;
 
 export type FrameworkName = keyof typeof FRAMEWORKS;

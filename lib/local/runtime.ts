@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createLocalS3Client } from '../stores/s3-client';
 import { S3Store } from '../stores/s3';
 import type { TrafficCounter } from '../metrics/traffic';
+import { LocalJobs } from './jobs';
 import { LocalLambda } from './lambda/emulator';
 import { loadServiceDefinition, type ServiceDefinition } from './lambda/service-definition';
 import { trackStoppable } from './processes';
@@ -19,6 +20,8 @@ export const LOCAL_STAGE = 'local';
 export const LOCAL_BUCKET = 'mltrain-local';
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '000000000000';
+/** Local values of the CloudFormation resources serverless.yml files reference with !Ref. */
+const LOCAL_RESOURCES: Record<string, string> = { DataBucket: LOCAL_BUCKET, MltrainGpuInstance: 'local-process' };
 
 export interface LocalRuntimeOptions {
   /** Folder of this run: logs/ goes there. */
@@ -46,6 +49,8 @@ export class LocalRuntime {
     readonly servers: ServerSet,
     readonly lambda: LocalLambda,
     readonly stepFunctions: LocalStepFunctions,
+    /** Jobs functions start outside Lambda (the GPU trainer), run as local processes. */
+    readonly jobs: LocalJobs,
     readonly services: ServiceDefinition[],
     readonly env: Record<string, string>,
   ) {}
@@ -56,7 +61,7 @@ export class LocalRuntime {
     const servers = await startServers(kinds, { s3: { directory: opts.s3Dir, buckets: [LOCAL_BUCKET] } });
     try {
       const services = opts.services.map((name) =>
-        loadServiceDefinition(path.resolve(REPO_ROOT, 'services', name), { stage: LOCAL_STAGE, resources: { DataBucket: LOCAL_BUCKET } }));
+        loadServiceDefinition(path.resolve(REPO_ROOT, 'services', name), { stage: LOCAL_STAGE, resources: LOCAL_RESOURCES }));
       for (const fn of services.flatMap((s) => Object.values(s.functions))) Object.assign(fn.environment, opts.environmentOverrides);
       const env = {
         ...servers.env,
@@ -67,18 +72,26 @@ export class LocalRuntime {
         AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
       };
       const logsDir = path.join(opts.runDir, 'logs');
-      const lambda = await LocalLambda.start({ services, env, logsDir, timeoutOverrides: opts.timeoutOverrides, warm: opts.warmLambdas });
+      const jobs = await LocalJobs.start({ repoRoot: REPO_ROOT, logsDir, env: { ...env, MLTRAIN_BUCKET: LOCAL_BUCKET, MLTRAIN_STAGE: LOCAL_STAGE } });
+      let lambda: LocalLambda;
       let stepFunctions: LocalStepFunctions;
+      try {
+        lambda = await LocalLambda.start({ services, env: { ...env, ...jobs.env }, logsDir, timeoutOverrides: opts.timeoutOverrides, warm: opts.warmLambdas });
+      } catch (err) {
+        await jobs.stop();
+        throw err;
+      }
       try {
         // Started second because its Task states call the Lambda emulator; the functions (none has
         // run yet) get its endpoint through extendEnv, so they can start executions themselves.
         stepFunctions = await LocalStepFunctions.start({ lambda, logsDir, stateMachines: opts.stateMachines, region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID });
       } catch (err) {
         await lambda.stop();
+        await jobs.stop();
         throw err;
       }
       lambda.extendEnv(stepFunctions.env);
-      const runtime = new LocalRuntime(servers, lambda, stepFunctions, services, { ...env, ...lambda.env, ...stepFunctions.env });
+      const runtime = new LocalRuntime(servers, lambda, stepFunctions, jobs, services, { ...env, ...jobs.env, ...lambda.env, ...stepFunctions.env });
       runtime.untrack = trackStoppable('local runtime', () => runtime.stop());
       return runtime;
     } catch (err) {
@@ -104,6 +117,7 @@ export class LocalRuntime {
     this.untrack = undefined;
     await this.stepFunctions.stop(); // aborts running executions before their functions go
     await this.lambda.stop();
+    await this.jobs.stop();
     await this.servers.stop();
   }
 }

@@ -11,6 +11,7 @@ import { buildResults, epochResult, type EpochResult, type RunResults } from '..
 import { loadJson } from '../stores/json';
 import type { ObjectStore } from '../stores/types';
 import { sleep } from '../util/wait';
+import type { LocalJobRecord } from './jobs';
 import type { InvocationRecord } from './lambda/emulator';
 import type { ExecutionRecord } from './step-functions/execution';
 import { LocalRuntime, REPO_ROOT } from './runtime';
@@ -76,12 +77,13 @@ export async function trainLocally(opts: LocalRunOptions): Promise<RunResults> {
     const manifestKey = await prepareData(store, opts.config, emit);
     const started = await runtime.lambda.invoke(runtime.functionName(framework.service, 'trigger'), { runId, config: opts.config, manifestKey });
     if (started.functionError) throw new LocalRunError(`trigger failed: ${started.functionError.errorMessage}`, runId, runDir);
-    emit({ type: 'run-started', runId, workers: opts.config.workers });
+    const reporting = framework.singleProcess ? 1 : opts.config.workers;
+    emit({ type: 'run-started', runId, workers: reporting });
 
-    const { summaries, progress, done } = await followRun(store, runtime, runId, opts.config, emit, runDir);
+    const { summaries, progress, done } = await followRun(store, runtime, runId, opts.config, reporting, emit, runDir);
     const results = buildResults({
       runId, framework: framework.name, config: { ...opts.config }, startedAt, wallSeconds: (Date.now() - startedAt.getTime()) / 1000,
-      summaries, progress, done, invocations: usage(runtime.lambda.invocations()),
+      summaries, progress, done, invocations: usage(runtime.lambda.invocations()), instances: framework.instances,
       stateTransitions: runtime.stepFunctions.executions().length ? runtime.stepFunctions.transitions() : undefined,
     });
     const out = opts.out ?? path.join(runDir, 'results.json');
@@ -113,8 +115,9 @@ async function prepareData(store: ObjectStore, config: TrainingConfig, emit: (e:
   return manifestKey;
 }
 
+/** Follows the run through the bucket; `reporting` is how many processes write progress each epoch. */
 async function followRun(
-  store: ObjectStore, runtime: LocalRuntime, runId: string, config: TrainingConfig, emit: (e: LocalRunEvent) => void, runDir: string,
+  store: ObjectStore, runtime: LocalRuntime, runId: string, config: TrainingConfig, reporting: number, emit: (e: LocalRunEvent) => void, runDir: string,
 ): Promise<{ summaries: EpochSummary[]; progress: EpochProgress[][]; done: RunDone }> {
   const keys = runKeys(runId);
   const summaries: EpochSummary[] = [];
@@ -125,7 +128,7 @@ async function followRun(
     if (failure) throw new LocalRunError(`run ${runId} failed: ${failure.reason} (detected by ${failure.detectedBy})`, runId, runDir);
     const done = await loadJson<RunDone>(store, keys.done);
     // Once the run is done, only the workers (peers) that finished it are waited for.
-    const ranks = done ? done.reports.map((r) => r.rank) : Array.from({ length: config.workers }, (_, r) => r);
+    const ranks = done ? done.reports.map((r) => r.rank) : Array.from({ length: reporting }, (_, r) => r);
     while (summaries.length < config.epochs) {
       const epoch = summaries.length + 1;
       const summary = await loadJson<EpochSummary>(store, keys.epochSummary(epoch));
@@ -139,13 +142,13 @@ async function followRun(
     }
     // A run may end early (SPIRT's early stopping): done with fewer epochs is still done.
     if (done && !(await loadJson(store, keys.epochSummary(summaries.length + 1)))) return { summaries, progress, done };
-    // Every function and state machine execution has stopped (an execution waiting out a Retry
+    // Every function, state machine execution and job has stopped (an execution waiting out a Retry
     // interval runs no function) and nothing says the run is over: report what the runtime saw.
-    const { lambda, stepFunctions } = runtime;
-    idlePolls = lambda.running() === 0 && stepFunctions.running() === 0 ? idlePolls + 1 : 0;
+    const { lambda, stepFunctions, jobs } = runtime;
+    idlePolls = lambda.running() === 0 && stepFunctions.running() === 0 && jobs.running() === 0 ? idlePolls + 1 : 0;
     if (idlePolls >= 3) {
       const executions = describeExecutionFailures(stepFunctions.executions());
-      const invocations = lambda.invocations().some((r) => r.status !== 'succeeded' && r.status !== 'running') || executions.length === 0 ? [describeFailures(lambda.invocations())] : [];
+      const invocations = lambda.invocations().some((r) => r.status !== 'succeeded' && r.status !== 'running') || executions.length === 0 ? [describeFailures(lambda.invocations(), jobs.jobs())] : [];
       const why = [...executions, ...invocations].join('; ');
       throw new LocalRunError(`run ${runId} stopped without finishing: ${why}`, runId, runDir);
     }
@@ -153,10 +156,12 @@ async function followRun(
   }
 }
 
-function describeFailures(records: readonly InvocationRecord[]): string {
+function describeFailures(records: readonly InvocationRecord[], jobs: readonly LocalJobRecord[]): string {
   const failed = records.filter((r) => r.status !== 'succeeded' && r.status !== 'running');
-  if (failed.length === 0) return 'every invocation returned, but the run left no result (see the logs)';
-  return failed.map((r) => `${r.functionKey}${r.rank !== undefined ? ` rank ${r.rank}` : ''} ${r.status}: ${r.error ?? ''}`).join('; ');
+  const failedJobs = jobs.filter((j) => j.status === 'failed')
+    .map((j) => `${j.job} ${j.runId} exited with ${j.signal ?? `code ${j.exitCode}`} (see its log)`);
+  if (failed.length === 0 && failedJobs.length === 0) return 'every invocation returned, but the run left no result (see the logs)';
+  return [...failed.map((r) => `${r.functionKey}${r.rank !== undefined ? ` rank ${r.rank}` : ''} ${r.status}: ${r.error ?? ''}`), ...failedJobs].join('; ');
 }
 
 function describeExecutionFailures(executions: readonly ExecutionRecord[]): string[] {

@@ -70,24 +70,38 @@ function errorMessage(error: unknown): string {
   return (typeof message === 'string' ? message : String(error)).split('\n')[0];
 }
 
-/** Loads the optional native backend; returns why it could not, or undefined when it loaded. */
-export function tfjsNodeLoadError(): string | undefined {
+/** The native packages tried, in order, for the tensorflow backend (the GPU trainer puts -gpu first). */
+export const DEFAULT_NATIVE_MODULES: readonly string[] = ['@tensorflow/tfjs-node'];
+
+export interface BackendOptions {
+  /** Packages that register the native `tensorflow` backend, tried in order; the first that loads wins. */
+  nativeModules?: readonly string[];
+}
+
+/** Loads an optional native backend package; returns why it could not, or undefined when it loaded. */
+export function tfjsNodeLoadError(moduleName = '@tensorflow/tfjs-node'): string | undefined {
   try {
-    const moduleName = '@tensorflow/tfjs-node'; // a variable, so bundlers leave this optional module out
-    require(moduleName);
+    require(moduleName); // a variable, so bundlers leave these optional modules out
     return undefined;
   } catch (error) {
-    return `tfjs-node not loadable (${errorMessage(error)})`;
+    return `${moduleName.replace('@tensorflow/', '')} not loadable (${errorMessage(error)})`;
   }
 }
 
-async function tryTfjsNode(): Promise<BackendInfo | string> {
-  const loadError = tfjsNodeLoadError();
-  if (loadError !== undefined) return loadError;
-  if ((await tf.setBackend('tensorflow')) && tf.getBackend() === 'tensorflow') {
-    return { name: 'tensorflow', detail: 'native libtensorflow via @tensorflow/tfjs-node' };
+async function tryTfjsNode(nativeModules: readonly string[]): Promise<BackendInfo | string> {
+  const reasons: string[] = [];
+  for (const moduleName of nativeModules) {
+    const loadError = tfjsNodeLoadError(moduleName);
+    if (loadError !== undefined) {
+      reasons.push(loadError);
+      continue;
+    }
+    if ((await tf.setBackend('tensorflow')) && tf.getBackend() === 'tensorflow') {
+      return { name: 'tensorflow', detail: `native libtensorflow via ${moduleName}` };
+    }
+    reasons.push(`${moduleName} loaded but backend is ${tf.getBackend()}`);
   }
-  return `tfjs-node loaded but backend is ${tf.getBackend()}`;
+  return reasons.join('; ');
 }
 
 async function tryWasm(): Promise<BackendInfo | string> {
@@ -113,10 +127,10 @@ async function useCpu(reasons: string[]): Promise<BackendInfo> {
   return { name: 'cpu', detail: reasons.length > 0 ? `fallback: ${reasons.join('; ')}` : 'requested' };
 }
 
-async function selectBackend(preference: BackendPreference): Promise<BackendInfo> {
+async function selectBackend(preference: BackendPreference, nativeModules: readonly string[]): Promise<BackendInfo> {
   const reasons: string[] = [];
   if (preference === 'auto' || preference === 'tfjs-node') {
-    const result = await tryTfjsNode();
+    const result = await tryTfjsNode(nativeModules);
     if (typeof result !== 'string') return result;
     if (preference === 'tfjs-node') throw new Error(`backend tfjs-node requested but ${result}`);
     reasons.push(result);
@@ -140,9 +154,9 @@ export function describeBackend(info: BackendInfo): string {
 }
 
 /** Runs the selection once and registers the replacement gradients the wasm and cpu backends need. */
-function selectOnce(preference: BackendPreference): Promise<BackendInfo> {
+function selectOnce(preference: BackendPreference, nativeModules: readonly string[]): Promise<BackendInfo> {
   if (pending === undefined) {
-    pending = selectBackend(preference).then(
+    pending = selectBackend(preference, nativeModules).then(
       (info) => {
         if (info.name !== 'tensorflow') {
           registerConv2dGradient();
@@ -165,9 +179,9 @@ function selectOnce(preference: BackendPreference): Promise<BackendInfo> {
  * Selects the backend once per process; later calls return the same result (and reject if they
  * explicitly ask for a different backend). Logs one line to stderr.
  */
-export async function initBackend(requested: BackendPreference = 'auto'): Promise<BackendInfo> {
+export async function initBackend(requested: BackendPreference = 'auto', opts: BackendOptions = {}): Promise<BackendInfo> {
   const preference = resolvePreference(requested);
-  const info = await selectOnce(preference);
+  const info = await selectOnce(preference, opts.nativeModules ?? DEFAULT_NATIVE_MODULES);
   if (!matchesPreference(info, preference)) {
     throw new Error(`backend ${preference} requested but the process already runs on ${info.name}`);
   }

@@ -22,7 +22,7 @@ export async function runCommand(framework: string, opts: RunCommandOptions): Pr
   const onEvent = (e: LocalRunEvent): void => {
     if (e.type === 'runtime-started') say(`run ${e.runId}: local servers up, logs in ${path.relative(process.cwd(), e.runDir) || e.runDir}/logs`);
     if (e.type === 'data-ready') say(`dataset ${e.manifestKey} ${e.reused ? 'already prepared' : `sharded and uploaded in ${e.seconds.toFixed(1)} s`}`);
-    if (e.type === 'run-started') say(`trigger started ${e.workers} workers`);
+    if (e.type === 'run-started') say(`trigger started ${e.workers} ${e.workers === 1 ? 'process' : 'workers'}`);
     if (e.type === 'epoch') say(epochLine(e.epoch, e.epochs, e.result));
   };
   const results = await trainLocally({
