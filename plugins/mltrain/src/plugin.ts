@@ -1,35 +1,51 @@
 import path from 'node:path';
+import { buildGpuTrainerBundle } from '../../../gpu/bundle';
 import { ExtraArtifacts } from './artifacts';
+import { uploadExtraArtifacts, type DeployHost } from './artifacts/upload';
+import { deleteBeforeEmptying, emptyBucketResources } from './cleanup/empty-buckets';
 import { addPeerDatabases, type CompiledTemplate } from './ec2';
+import { GPU_IDS, GPU_TRAINER_ARTIFACT, gpuInstanceTemplate, type GpuInstanceConfig } from './ec2/gpu-instance';
 import type { PeerDatabasesConfig } from './ec2/peer-databases';
+import { packageLayers, packagingDir, type LayerHost } from './layers';
+import { functionVpcConfig, networkResources, type InterfaceEndpointService } from './network';
+import { mergeResources } from './network/types';
 import { mltrainConfigSchema } from './schema';
 import { injectStateMachine, type StateMachineConfig } from './state-machines';
 
 // The shared Serverless plugin every service loads. Each of its jobs (state machine generation,
-// arm64 layers, EC2 resources) lives in its own file; this class only wires them to lifecycle hooks.
+// arm64 layers, network, EC2 resources) lives in its own file; this class only wires them to
+// lifecycle hooks.
 
 interface MltrainConfig {
   framework?: string;
   stateMachine?: StateMachineConfig;
   peerDatabases?: PeerDatabasesConfig;
+  vpc?: boolean | { interfaceEndpoints?: InterfaceEndpointService[]; cidr?: string };
+  gpuInstance?: GpuInstanceConfig;
+  emptyOnRemove?: string[];
 }
 
 interface AwsProvider {
-  naming: { getLambdaLogicalId(functionKey: string): string };
+  naming: { getLambdaLogicalId(functionKey: string): string; getLambdaLayerLogicalId(name: string): string };
+  getStage(): string;
   getAwsSdkV3Config?(): Record<string, unknown>;
   getServerlessDeploymentBucketName?(): Promise<string>;
 }
 
-interface ServerlessLike {
+interface ServerlessLike extends LayerHost {
   configSchemaHandler: { defineCustomProperties(schema: object): void };
-  configurationInput: { custom?: { mltrain?: MltrainConfig } };
+  configurationInput: { custom?: { mltrain?: MltrainConfig }; provider?: { vpc?: unknown } };
   extendConfiguration(path: string[], value: unknown): void;
   getProvider(name: 'aws'): AwsProvider;
+  pluginManager: DeployHost['pluginManager'];
   serviceDir: string;
-  service: {
-    service: string;
-    provider: { stage?: string; compiledCloudFormationTemplate: CompiledTemplate };
-    package: { artifactDirectoryName: string; path?: string };
+  service: LayerHost['service'] & {
+    custom?: { mltrain?: MltrainConfig };
+    provider: LayerHost['service']['provider'] & {
+      stage: string;
+      logRetentionInDays?: number;
+      compiledCloudFormationTemplate: CompiledTemplate & { Parameters?: Record<string, unknown> };
+    };
   };
 }
 
@@ -38,6 +54,7 @@ interface PluginUtils {
 }
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+const NODE_MODULES = path.join(REPO_ROOT, 'node_modules');
 
 export class MltrainPlugin {
   readonly hooks: Record<string, () => void | Promise<void>>;
@@ -47,20 +64,35 @@ export class MltrainPlugin {
     serverless.configSchemaHandler.defineCustomProperties(mltrainConfigSchema);
     const mltrain = serverless.configurationInput.custom?.mltrain;
     const framework = mltrain?.framework ?? 'unknown';
+    const notice = (msg: string) => utils.log.notice(`mltrain: ${msg}`);
     // State machines must exist before serverless-step-functions reads the configuration.
     const batches = mltrain?.stateMachine ? injectStateMachine(serverless, mltrain.stateMachine, options.param) : undefined;
+    if (mltrain?.vpc) {
+      // Injected before osls reads the configuration, so its IAM (VPC access policy) and every command see it.
+      if (serverless.configurationInput.provider?.vpc) throw new Error('custom.mltrain.vpc puts the functions in the mltrain VPC: remove provider.vpc');
+      serverless.extendConfiguration(['provider', 'vpc'], functionVpcConfig());
+    }
     this.hooks = {
       'before:package:initialize': () => {
         utils.log.verbose(`mltrain: packaging the ${framework} service`);
-        if (batches !== undefined) utils.log.notice(`mltrain: state machine generated for ${batches} parallel batches`);
+        if (batches !== undefined) notice(`state machine generated for ${batches} parallel batches`);
       },
-      'package:compileEvents': () => {
-        if (!mltrain?.peerDatabases) return;
-        const peers = addPeerDatabases(this.template(), mltrain.peerDatabases, options.param, this.names(), this.artifacts);
-        utils.log.notice(`mltrain: ${peers} peer databases (EC2, Redis with the tensor module)`);
+      // The handlers are bundled and zipped by now (serverless-esbuild); the functions are not compiled yet.
+      'after:package:compileLayers': async () => {
+        await packageLayers(serverless, { layersDir: path.join(REPO_ROOT, 'layers'), nodeModulesDir: NODE_MODULES, log: notice });
+      },
+      'package:compileEvents': async () => {
+        if (mltrain?.peerDatabases) {
+          const peers = addPeerDatabases(this.template(), mltrain.peerDatabases, options.param, this.names(), this.artifacts);
+          notice(`${peers} peer databases (EC2, Redis with the tensor module)`);
+        }
+        await addNetworkGpuAndCleanup(serverless, notice);
       },
       'after:package:finalize': () => this.artifacts.copyInto(this.packageDir()),
-      'after:aws:deploy:deploy:uploadArtifacts': () => this.uploadArtifacts(),
+      'after:aws:deploy:deploy:uploadArtifacts': async () => {
+        await this.uploadArtifacts();
+        await uploadExtraArtifacts(serverless, notice);
+      },
     };
   }
 
@@ -76,7 +108,7 @@ export class MltrainPlugin {
     return {
       service: this.serverless.service.service,
       stage: this.options.stage ?? this.serverless.service.provider.stage ?? 'dev',
-      artifactDirectoryName: this.serverless.service.package.artifactDirectoryName,
+      artifactDirectoryName: this.serverless.service.package.artifactDirectoryName!,
       repoRoot: REPO_ROOT,
       packageDir: this.packageDir(),
     };
@@ -87,8 +119,40 @@ export class MltrainPlugin {
     const provider = this.serverless.getProvider('aws');
     await this.artifacts.upload(this.packageDir(), {
       bucket: await provider.getServerlessDeploymentBucketName!(),
-      artifactDirectoryName: this.serverless.service.package.artifactDirectoryName,
+      artifactDirectoryName: this.serverless.service.package.artifactDirectoryName!,
       sdkConfig: provider.getAwsSdkV3Config?.() ?? {},
     });
+  }
+}
+
+/** Network, GPU instance and bucket emptier, merged into the compiled template. */
+async function addNetworkGpuAndCleanup(serverless: ServerlessLike, notice: (msg: string) => void): Promise<void> {
+  const service = serverless.service;
+  const cfg = service.custom?.mltrain ?? {};
+  const template = service.provider.compiledCloudFormationTemplate;
+  const stage = serverless.getProvider('aws').getStage();
+  const name = `${service.service}-${stage}`;
+  const vpc = cfg.vpc === true ? {} : cfg.vpc || undefined;
+  if (vpc || cfg.gpuInstance) {
+    mergeResources(template.Resources, networkResources({
+      name, cidr: vpc?.cidr, private: Boolean(vpc), interfaceEndpoints: vpc?.interfaceEndpoints,
+      public: Boolean(cfg.gpuInstance), publicAzIndex: cfg.gpuInstance?.availabilityZoneIndex,
+    }), 'network');
+  }
+  if (cfg.gpuInstance) {
+    const bundle = await buildGpuTrainerBundle({ repoRoot: REPO_ROOT, nodeModulesDir: NODE_MODULES, outFile: path.join(packagingDir(serverless), GPU_TRAINER_ARTIFACT) });
+    notice(`GPU trainer bundle: ${(bundle.zippedBytes / 1048576).toFixed(1)} MB zipped, ${bundle.files} files; instance ${cfg.gpuInstance.instanceType}`);
+    const gpu = gpuInstanceTemplate(cfg.gpuInstance, {
+      service: service.service, stage, logRetentionInDays: service.provider.logRetentionInDays ?? 14,
+      deploymentBucket: service.package.deploymentBucket, artifactDirectoryName: service.package.artifactDirectoryName!, nativePackage: bundle.nativePackage,
+    });
+    mergeResources(template.Resources, gpu.resources, 'gpu instance');
+    template.Parameters = { ...template.Parameters, ...gpu.parameters };
+    template.Outputs = { ...template.Outputs, ...gpu.outputs };
+  }
+  const buckets = cfg.emptyOnRemove ?? [];
+  if (buckets.length) {
+    mergeResources(template.Resources, emptyBucketResources({ buckets, name, logRetentionInDays: service.provider.logRetentionInDays ?? 14 }), 'emptyOnRemove');
+    deleteBeforeEmptying(template.Resources as Record<string, { DependsOn?: string | string[] }>, [GPU_IDS.instance], buckets);
   }
 }

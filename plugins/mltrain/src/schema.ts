@@ -1,5 +1,11 @@
 // The configuration the plugin accepts under custom.mltrain, checked by Serverless's own schema
 // validation (a typo fails `sls package` with a message naming the property).
+
+const logicalId = { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9]*$' } as const;
+
+/** network/: custom.mltrain.vpc (true, or the interface endpoints the functions need). */
+export const INTERFACE_ENDPOINT_SERVICES = ['sqs', 'lambda', 'states', 'ssm', 'secretsmanager', 'logs', 'sts', 'ec2', 'kms'] as const;
+
 export const mltrainConfigSchema = {
   type: 'object',
   properties: {
@@ -19,6 +25,39 @@ export const mltrainConfigSchema = {
           required: ['kind'],
           additionalProperties: false,
         },
+        vpc: {
+          oneOf: [
+            { type: 'boolean' },
+            {
+              type: 'object',
+              properties: {
+                /** Interface endpoints (billed per hour per AZ) for the AWS APIs the functions call. */
+                interfaceEndpoints: { type: 'array', items: { enum: [...INTERFACE_ENDPOINT_SERVICES] }, uniqueItems: true },
+                cidr: { type: 'string', pattern: '^10\\.\\d{1,3}\\.0\\.0/16$' },
+              },
+              additionalProperties: false,
+            },
+          ],
+        },
+        gpuInstance: {
+          type: 'object',
+          properties: {
+            instanceType: { type: 'string', pattern: '^[a-z][a-z0-9-]*\\.[a-z0-9]+$' },
+            /** Logical id of the bucket the instance reads data from and writes results to. */
+            bucket: logicalId,
+            /** SSM public parameter holding the AMI id (default: Deep Learning Base OSS Nvidia Driver GPU AMI, Amazon Linux 2023). */
+            amiParameter: { type: 'string', pattern: '^/' },
+            /** Availability zone index (0-based, in the region's list) of the instance's subnet. */
+            availabilityZoneIndex: { type: 'integer', minimum: 0, maximum: 5 },
+            rootVolumeGb: { type: 'integer', minimum: 75, maximum: 1000 },
+            /** The instance stops itself after this many hours even if a job hangs. */
+            maxHours: { type: 'integer', minimum: 1, maximum: 72 },
+          },
+          required: ['instanceType', 'bucket'],
+          additionalProperties: false,
+        },
+        /** Buckets (logical ids) emptied by a custom resource when the stack is removed. */
+        emptyOnRemove: { type: 'array', items: logicalId, uniqueItems: true },
       },
       required: ['framework'],
       additionalProperties: false,
