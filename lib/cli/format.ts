@@ -1,3 +1,4 @@
+import { FRAMEWORKS, type FrameworkName } from '../frameworks/catalog';
 import type { EpochResult, RunResults } from '../metrics/results';
 
 // What a person reads on the terminal: one line per epoch, a table at the end.
@@ -23,7 +24,7 @@ export function summaryTable(r: RunResults, resultsFile: string): string {
   const cost = Object.entries(r.cost.breakdown).filter(([, usd]) => usd > 0).map(([k, usd]) => `${k} $${usd.toFixed(4)}`).join(', ');
   return [
     '',
-    `${r.framework} run ${r.runId}: ${cfg.workers} workers, ${cfg.model} on ${cfg.dataset}, ${cfg.optimizer} lr ${cfg.lr}, batch ${cfg.batchSize}, seed ${cfg.seed}, backend ${r.backend}`,
+    `${r.framework} run ${r.runId}: ${who(r.framework, cfg)}, ${cfg.model} on ${cfg.dataset}, ${cfg.optimizer} lr ${cfg.lr}, batch ${cfg.batchSize}, seed ${cfg.seed}, backend ${r.backend}`,
     '',
     ...table,
     '',
@@ -33,6 +34,12 @@ export function summaryTable(r: RunResults, resultsFile: string): string {
     `estimated AWS cost $${r.cost.usd.toFixed(4)} (${cost}): an estimate from local timings, see the results file`,
     `results: ${resultsFile}`,
   ].join('\n');
+}
+
+/** The GPU baseline is one process taking the step of all the workers it stands for. */
+function who(framework: string, cfg: Record<string, unknown>): string {
+  const single = (FRAMEWORKS as Record<string, { singleProcess?: boolean }>)[framework as FrameworkName]?.singleProcess;
+  return single ? `1 process taking the step of ${cfg.workers} workers` : `${cfg.workers} workers`;
 }
 
 function pct(x: number): string {

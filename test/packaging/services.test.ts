@@ -1,0 +1,185 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import AdmZip from 'adm-zip';
+import { LAMBDA_LIMITS } from '../../plugins/mltrain/src/layers/limits';
+
+// `serverless package` (osls) of every service, offline with no AWS credentials: the generated
+// CloudFormation template is what `sls deploy` would create. One row per service (each packaged
+// once, ~6 s); the checks every service gets run on every row, and a row's `extra` holds what is
+// particular to it. Add a row when you add a service.
+
+const ROOT = path.join(__dirname, '..', '..');
+
+type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string | string[]; Metadata?: Record<string, unknown> };
+export interface Packaged {
+  dir: string;
+  output: string;
+  resources: Record<string, Resource>;
+  template: { Resources: Record<string, Resource>; Parameters?: Record<string, any>; Outputs?: Record<string, any> };
+  fn: (name: string) => Record<string, any>;
+  zipEntries: (file: string) => string[];
+}
+
+interface FunctionRow {
+  memory: number;
+  timeout: number;
+  /** Logical ids of the layers attached. */
+  layers: string[];
+  /** Environment variables it must have (subset). */
+  env: Record<string, unknown>;
+}
+
+interface ServiceRow {
+  /** Folder under services/. */
+  service: string;
+  functions: Record<string, FunctionRow>;
+  /** The functions' IAM statements besides osls's own logging ones: [actions, resource]. */
+  iam: [string[], unknown][];
+  /** Buckets the service declares: public access blocked, emptied on `sls remove`. */
+  buckets: string[];
+  /** Functions in the mltrain VPC (custom.mltrain.vpc). */
+  vpc: boolean;
+  extra?: (p: Packaged) => void;
+}
+
+const bucketObjects = (bucket: string) => ({ 'Fn::Sub': `\${${bucket}.Arn}/*` });
+const bucketArn = (bucket: string) => ({ 'Fn::GetAtt': [bucket, 'Arn'] });
+
+const SERVICES: ServiceRow[] = [
+  {
+    service: 'allreduce',
+    functions: {
+      trigger: { memory: 512, timeout: 60, layers: [], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-allreduce-dev-worker' } },
+      worker: { memory: 1769, timeout: 900, layers: ['TfjsLambdaLayer'], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-allreduce-dev-worker' } },
+    },
+    iam: [
+      [['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], bucketObjects('DataBucket')],
+      [['s3:ListBucket'], bucketArn('DataBucket')],
+      [['lambda:InvokeFunction'], { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:mltrain-allreduce-dev-worker' }],
+    ],
+    buckets: ['DataBucket'],
+    vpc: false,
+    extra: ({ resources }) => {
+      expect(resources.WorkerLambdaEvConf.Properties.MaximumRetryAttempts).toBe(0); // a retried worker would start over
+    },
+  },
+  {
+    service: 'gpu',
+    functions: {
+      trigger: { memory: 512, timeout: 60, layers: [], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_GPU_INSTANCE_ID: { Ref: 'MltrainGpuInstance' } } },
+    },
+    iam: [
+      [['s3:GetObject', 's3:PutObject'], bucketObjects('DataBucket')],
+      [['s3:ListBucket'], bucketArn('DataBucket')],
+      [['ec2:StartInstances'], { 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/${MltrainGpuInstance}' }],
+    ],
+    buckets: ['DataBucket'],
+    vpc: false,
+    extra: checkGpuService,
+  },
+];
+
+function checkGpuService({ resources, template, dir, output, zipEntries }: Packaged): void {
+  const instance = resources.MltrainGpuInstance;
+  expect(instance.Properties).toMatchObject({
+    InstanceType: 'g4dn.xlarge', InstanceInitiatedShutdownBehavior: 'stop', ImageId: { Ref: 'MltrainGpuAmiId' },
+    IamInstanceProfile: { Ref: 'MltrainGpuInstanceProfile' }, SecurityGroupIds: [{ Ref: 'MltrainGpuSecurityGroup' }], SubnetId: { Ref: 'MltrainPublicSubnet' },
+  });
+  expect(template.Parameters!.MltrainGpuAmiId.Default).toMatch(/^\/aws\/service\/deeplearning\/ami\/x86_64\/.*\/latest\/ami-id$/);
+  expect(resources.MltrainGpuInstanceProfile).toMatchObject({ Type: 'AWS::IAM::InstanceProfile', Properties: { Roles: [{ Ref: 'MltrainGpuInstanceRole' }] } });
+  expect(resources.MltrainGpuSecurityGroup.Properties.SecurityGroupIngress).toBeUndefined();
+  // Stop when done: the every-boot runner powers off; removed before its bucket is emptied.
+  const body = instance.Properties.UserData['Fn::Base64']['Fn::Join'][1][1] as string;
+  expect(body).toContain('shutdown -h now');
+  expect(body).toContain('gpu-job.js" --queue');
+  expect([instance.DependsOn].flat()).toContain('DataBucketEmptier');
+  const profileActions = resources.MltrainGpuInstanceRole.Properties.Policies[0].PolicyDocument.Statement.flatMap((s: { Action: string[] }) => s.Action);
+  expect(profileActions.sort()).toEqual(['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents', 's3:DeleteObject', 's3:GetObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'ssm:GetParameter']);
+  // The trainer bundle: the job runner beside its own tfjs, uploaded with the function artifacts.
+  expect(existsSync(path.join(dir, 'gpu-trainer.zip'))).toBe(true);
+  expect(zipEntries('gpu-trainer.zip')).toEqual(expect.arrayContaining(['gpu-job.js', 'package.json', 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm']));
+  expect(output).toMatch(/GPU trainer bundle: [\d.]+ MB zipped, \d+ files; instance g4dn\.xlarge/);
+  expect(template.Outputs).toHaveProperty('GpuInstanceId');
+}
+
+describe.each(SERVICES)('services/$service', (row) => {
+  const p = {} as Packaged;
+  beforeAll(() => {
+    p.dir = mkdtempSync(path.join(os.tmpdir(), `package-${row.service}-`));
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'no-such-profile' };
+    const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'dev', '--package', p.dir],
+      { cwd: path.join(ROOT, 'services', row.service), env, encoding: 'utf8' });
+    p.output = `${run.stdout}${run.stderr}`; // osls prints its notices on stderr
+    if (run.status !== 0) throw new Error(`sls package of services/${row.service} failed:\n${p.output}`);
+    p.template = JSON.parse(readFileSync(path.join(p.dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+    p.resources = p.template.Resources;
+    p.fn = (name) => p.resources[`${name[0].toUpperCase()}${name.slice(1)}LambdaFunction`].Properties;
+    p.zipEntries = (file) => new AdmZip(path.join(p.dir, file)).getEntries().map((e) => e.entryName);
+  }, 180_000);
+  afterAll(() => rmSync(p.dir, { recursive: true, force: true }));
+
+  test('functions: nodejs22.x on arm64, memory, timeout, layers, VPC and environment as declared', () => {
+    const declared = Object.keys(p.resources).filter((id) => p.resources[id].Type === 'AWS::Lambda::Function' && id.endsWith('LambdaFunction'));
+    expect(declared.sort()).toEqual(Object.keys(row.functions).map((f) => `${f[0].toUpperCase()}${f.slice(1)}LambdaFunction`).sort());
+    for (const [name, want] of Object.entries(row.functions)) {
+      const fn = p.fn(name);
+      expect({ name, runtime: fn.Runtime, arch: fn.Architectures, memory: fn.MemorySize, timeout: fn.Timeout, layers: fn.Layers ?? [], vpc: Boolean(fn.VpcConfig) })
+        .toEqual({ name, runtime: 'nodejs22.x', arch: ['arm64'], memory: want.memory, timeout: want.timeout, layers: want.layers.map((id) => ({ Ref: id })), vpc: row.vpc });
+      expect(fn.FunctionName).toBe(`mltrain-${row.service}-dev-${name}`);
+      expect(fn.Environment.Variables).toMatchObject({ ...want.env, MLTRAIN_STAGE: 'dev' });
+      expect(JSON.stringify(fn.Environment.Variables)).not.toMatch(/SECRET|PASSWORD|KEY_ID/i);
+      expect(p.resources[`${name[0].toUpperCase()}${name.slice(1)}LogGroup`].Properties.RetentionInDays).toBe(14);
+    }
+  });
+
+  test('IAM: only the declared actions, each on its own resources, never "*"', () => {
+    const statements = p.resources.IamRoleLambdaExecution.Properties.Policies[0].PolicyDocument.Statement as { Action: string[]; Resource: unknown }[];
+    const own = statements.filter((s) => !s.Action.every((a) => a.startsWith('logs:')));
+    expect(own.map((s) => [s.Action, s.Resource])).toEqual(row.iam);
+    expect(JSON.stringify(statements)).not.toContain('"*"');
+  });
+
+  test('buckets: public access blocked, emptied by a custom resource when the stack is removed', () => {
+    for (const bucket of row.buckets) {
+      expect(p.resources[bucket].Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      expect(p.resources[`${bucket}Emptier`]).toMatchObject({ Type: 'Custom::MltrainEmptyBucket', Properties: { Bucket: { Ref: bucket } } });
+    }
+    const kinds = Object.values(p.resources).map((r) => r.Type);
+    expect(kinds).not.toContain('AWS::EC2::NatGateway'); // about $33 a month idle
+    expect(kinds).not.toContain('AWS::EC2::EIP');
+  });
+
+  test('the function zip holds the bundled handlers, without the AWS SDK or TensorFlow.js', () => {
+    const zip = `mltrain-${row.service}.zip`;
+    const entries = p.zipEntries(zip);
+    for (const name of Object.keys(row.functions)) expect(entries).toContain(`handlers/${name}.js`);
+    expect(entries.filter((e) => /node_modules\/@aws-sdk|@tensorflow|\.wasm$/.test(e))).toEqual([]);
+  });
+
+  test('layers: built offline, within Lambda\'s limits, holding tfjs and its .wasm files, their sizes printed', () => {
+    const layerIds = [...new Set(Object.values(row.functions).flatMap((f) => f.layers))];
+    for (const id of layerIds) {
+      const layer = p.resources[id];
+      expect(layer.Type).toBe('AWS::Lambda::LayerVersion');
+      expect(layer.Properties).toMatchObject({ CompatibleArchitectures: ['arm64'], CompatibleRuntimes: ['nodejs22.x'], Content: { S3Bucket: { Ref: 'ServerlessDeploymentBucket' } } });
+      const file = layer.Metadata!['mltrain:artifact'] as string;
+      const zip = new AdmZip(path.join(p.dir, file));
+      const unzipped = zip.getEntries().reduce((s, e) => s + e.header.size, 0);
+      expect(readFileSync(path.join(p.dir, file)).length).toBeLessThan(LAMBDA_LIMITS.zippedDirectUploadBytes);
+      expect(unzipped).toBeLessThan(LAMBDA_LIMITS.unzippedFunctionAndLayersBytes);
+      expect(zip.getEntries().map((e) => e.entryName)).toEqual(expect.arrayContaining([
+        'nodejs/node_modules/@tensorflow/tfjs/dist/tf.node.js', 'nodejs/node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
+      ]));
+      expect(p.output).toMatch(new RegExp(`layer ${layer.Properties.LayerName.split('-').pop()}: [\\d.]+ [KM]B zipped, [\\d.]+ [KM]B unzipped`));
+    }
+    // Every artifact the template refers to is there to be uploaded.
+    for (const r of Object.values(p.resources)) {
+      const file = r.Metadata?.['mltrain:artifact'];
+      if (file) expect(existsSync(path.join(p.dir, String(file)))).toBe(true);
+    }
+  });
+
+  if (row.extra) test('what is particular to this service', () => row.extra!(p));
+});
