@@ -31,10 +31,19 @@ JSON
   /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:/opt/mltrain/cloudwatch-agent.json
 }
 
+install_cuda11_runtime() {
+  # The CUDA 11 runtime, cuBLAS, cuFFT, cuRAND, cuSOLVER, cuSPARSE and cuDNN 8 that libtensorflow 2.9
+  # (tfjs-node-gpu 4.x) loads, from NVIDIA's pip wheels; the AMI's driver runs CUDA 11 code.
+  [ "${MLTRAIN_CUDA11_WHEELS:-1}" = "1" ] || return 0
+  python3 -m pip install --quiet --target /opt/mltrain/cuda11 nvidia-cuda-runtime-cu11 nvidia-cublas-cu11 \
+    nvidia-cufft-cu11 nvidia-curand-cu11 nvidia-cusolver-cu11 nvidia-cusparse-cu11 'nvidia-cudnn-cu11<9'
+}
+
 command -v aws >/dev/null 2>&1 || dnf install -y -q awscli-2
 command -v unzip >/dev/null 2>&1 || dnf install -y -q unzip
 install_node || echo "Node could not be installed; the job runner will fail and the instance stop"
 install_log_shipping || echo "CloudWatch agent not set up; the runner still copies its log to the bucket"
+install_cuda11_runtime || echo "CUDA 11 libraries not installed; TensorFlow will train on the CPU"
 chmod 0755 /opt/mltrain/run-jobs.sh
 systemctl daemon-reload
 systemctl enable mltrain-jobs.service

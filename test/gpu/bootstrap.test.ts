@@ -59,9 +59,9 @@ afterAll(async () => {
 });
 
 /** Runs the boot script as systemd would, in its own folders; returns its exit code. */
-async function boot(name: string, extraEnv: Record<string, string> = {}): Promise<{ code: number; home: string }> {
-  const home = path.join(dir, name);
-  mkdirSync(home);
+async function boot(name: string, extraEnv: Record<string, string> = {}, existing?: string): Promise<{ code: number; home: string }> {
+  const home = existing ?? path.join(dir, name);
+  mkdirSync(home, { recursive: true });
   writeFileSync(path.join(home, 'mltrain.env'), [
     `MLTRAIN_BUCKET=${BUCKET}`, 'MLTRAIN_BUNDLE_PARAMETER=/mltrain/test/gpu-trainer-bundle', 'MLTRAIN_MAX_HOURS=1',
     'MLTRAIN_NATIVE_PACKAGE=', 'AWS_REGION=us-east-1', '',
@@ -92,9 +92,17 @@ test('fetches the bundle, trains the queued run from the bucket, ships its log a
   const log = readFileSync(path.join(home, 'log', 'trainer.log'), 'utf8').trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
   expect(log.find((l) => l.message === 'trainer started')).toMatchObject({ runId, backend: 'wasm' });
   expect(log.find((l) => l.message === 'epoch finished')).toMatchObject({ runId, epoch: 1 });
+  expect(log.find((l) => l.function === 'bootstrap' && l.level === 'warn')).toMatchObject({ message: 'no TensorFlow GPU device in the log: the runs trained on the CPU' });
   expect(log[log.length - 1]).toMatchObject({ function: 'bootstrap', message: 'powering off' });
   const shipped = readdirSync(path.join(home, 'uploads', BUCKET, 'jobs', 'gpu', 'logs'));
   expect(shipped).toEqual([expect.stringMatching(/^\d{8}T\d{6}Z-trainer\.log$/)]);
+
+  // The next boot (the next trigger) finds the same bundle: no unpacking, nothing queued, off again.
+  rmSync(path.join(home, 'powered-off'));
+  const again = await boot('ok', {}, home);
+  expect(again.code).toBe(0);
+  expect(existsSync(path.join(home, 'powered-off'))).toBe(true);
+  expect(readFileSync(path.join(home, 'log', 'trainer.log'), 'utf8')).toContain('trainer bundle unchanged; reusing');
 }, 120_000);
 
 test('powers off too when the bundle cannot be fetched, and says why', async () => {
