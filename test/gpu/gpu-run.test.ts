@@ -13,7 +13,7 @@ let runsDir: string;
 beforeAll(() => { runsDir = mkdtempSync(path.join(os.tmpdir(), 'gpu-test-')); });
 afterAll(() => rmSync(runsDir, { recursive: true, force: true }));
 
-const base: TrainingConfigInput = { dataset: 'synthetic', model: 'mlp', workers: 2, epochs: 1, batchSize: 32, seed: 7, syncTimeoutSeconds: 30 };
+const base: TrainingConfigInput = { dataset: 'synthetic', model: 'mlp', workers: 2, epochs: 1, batchSize: 64, seed: 7, syncTimeoutSeconds: 30 };
 const run = (framework: 'gpu' | 'allreduce', over: TrainingConfigInput = {}) =>
   trainLocally({ framework, runsDir, config: resolveTrainingConfig({ ...base, ...over }, { framework }) });
 
@@ -42,7 +42,7 @@ test('trains the model AllReduce trains, with the same hyperparameters, in one p
   expect(gpu.traffic.bytesRead).toBeGreaterThan(4096 * 32 * 4); // the whole training set, read once
 
   const log = readFileSync(path.join(runsDir, gpu.runId, 'logs', 'trainer.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  expect(log.find((l) => l.message === 'trainer started')).toMatchObject({ runId: gpu.runId, rowsPerStep: 64, backend: 'wasm' });
+  expect(log.find((l) => l.message === 'trainer started')).toMatchObject({ runId: gpu.runId, rowsPerStep: 128, backend: 'wasm' });
   expect(log.find((l) => l.message === 'epoch finished')).toMatchObject({ epoch: 1, testAccuracy: gpu.final.testAccuracy });
   expect(log[log.length - 1]).toMatchObject({ message: 'JOB END', exitCode: 0 });
 }, 120_000);
