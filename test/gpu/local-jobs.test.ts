@@ -22,7 +22,7 @@ test('tells the launcher where it listens and that launches are local', () => {
 });
 
 test('refuses an unknown job or a bad run id, starting nothing', async () => {
-  const post = (body: unknown) => fetch(`${jobs.endpoint}/jobs`, { method: 'POST', body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+  const post = (body: unknown) => fetch(`${jobs.endpoint}/jobs`, { method: 'POST', body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as { message: string } }));
   expect(await post({ job: 'rm -rf /', runId: 'gpu-abc' })).toEqual({ status: 400, body: { message: 'job must be one of gpu-trainer' } });
   expect((await post({ job: 'gpu-trainer', runId: '../etc' })).body.message).toMatch(/runId "\.\.\/etc" is invalid/);
   await expect(new LocalProcessLauncher(jobs.endpoint).launch('Bad Id')).rejects.toThrow(/refused to start the trainer for Bad Id: 400 runId "Bad Id" is invalid/);
