@@ -1,3 +1,5 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { buildGpuTrainerBundle } from '../../../gpu/bundle';
 import { ExtraArtifacts } from './artifacts';
@@ -59,6 +61,7 @@ const NODE_MODULES = path.join(REPO_ROOT, 'node_modules');
 export class MltrainPlugin {
   readonly hooks: Record<string, () => void | Promise<void>>;
   private readonly artifacts = new ExtraArtifacts();
+  private buildDir?: string;
 
   constructor(private readonly serverless: ServerlessLike, private readonly options: { param?: string[]; stage?: string; package?: string }, utils: PluginUtils) {
     serverless.configSchemaHandler.defineCustomProperties(mltrainConfigSchema);
@@ -110,7 +113,9 @@ export class MltrainPlugin {
       stage: this.options.stage ?? this.serverless.service.provider.stage ?? 'dev',
       artifactDirectoryName: this.serverless.service.package.artifactDirectoryName!,
       repoRoot: REPO_ROOT,
-      packageDir: this.packageDir(),
+      // Built outside the package folder: with --package <dir>, osls replaces that folder with
+      // .serverless's content at the end of packaging, before copyInto() runs.
+      packageDir: (this.buildDir ??= mkdtempSync(path.join(os.tmpdir(), 'mltrain-artifacts-'))),
     };
   }
 
