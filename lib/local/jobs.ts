@@ -100,6 +100,15 @@ export class LocalJobs {
     return record;
   }
 
+  /** Resolves when no job runs, or after `timeoutMs` (a job that finished its run is only exiting). */
+  async whenIdle(timeoutMs: number): Promise<void> {
+    const exits = [...this.children.values()].map((child) => new Promise<void>((resolve) => child.once('close', () => resolve())));
+    if (exits.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(exits), new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); })]);
+    clearTimeout(timer);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     for (const child of this.children.values()) child.kill('SIGKILL');

@@ -81,6 +81,7 @@ export async function trainLocally(opts: LocalRunOptions): Promise<RunResults> {
     emit({ type: 'run-started', runId, workers: reporting });
 
     const { summaries, progress, done } = await followRun(store, runtime, runId, opts.config, reporting, emit, runDir);
+    await runtime.jobs.whenIdle(5000); // the trainer wrote done.json and is exiting: let its log end
     const results = buildResults({
       runId, framework: framework.name, config: { ...opts.config }, startedAt, wallSeconds: (Date.now() - startedAt.getTime()) / 1000,
       summaries, progress, done, invocations: usage(runtime.lambda.invocations()), instances: framework.instances,

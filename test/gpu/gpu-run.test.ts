@@ -13,7 +13,7 @@ let runsDir: string;
 beforeAll(() => { runsDir = mkdtempSync(path.join(os.tmpdir(), 'gpu-test-')); });
 afterAll(() => rmSync(runsDir, { recursive: true, force: true }));
 
-const base: TrainingConfigInput = { dataset: 'synthetic', model: 'mlp', workers: 2, epochs: 1, batchSize: 64, seed: 7, syncTimeoutSeconds: 30 };
+const base: TrainingConfigInput = { dataset: 'synthetic', model: 'mlp', workers: 2, epochs: 1, batchSize: 64, seed: 7 };
 const run = (framework: 'gpu' | 'allreduce', over: TrainingConfigInput = {}) =>
   trainLocally({ framework, runsDir, config: resolveTrainingConfig({ ...base, ...over }, { framework }) });
 
