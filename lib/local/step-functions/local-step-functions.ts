@@ -70,6 +70,7 @@ export class LocalStepFunctions {
   private totalTransitions = 0;
   private server?: http.Server;
   private stopped = false;
+  private logsClosed = false;
   endpoint = '';
 
   private constructor(private readonly opts: LocalStepFunctionsOptions) {
@@ -212,6 +213,7 @@ export class LocalStepFunctions {
     for (const e of this.order) e.stop('States.Runtime', 'the local runtime stopped');
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
+    this.logsClosed = true;
     for (const fd of this.logs.values()) closeSync(fd);
     this.logs.clear();
   }
@@ -250,6 +252,7 @@ export class LocalStepFunctions {
   }
 
   private append(machine: string, line: Record<string, unknown>): void {
+    if (this.logsClosed) return; // events of executions aborted by stop() trail in after it
     let fd = this.logs.get(machine);
     if (fd === undefined) {
       fd = openSync(path.join(this.opts.logsDir, `states-${machine}.jsonl`), 'a');
