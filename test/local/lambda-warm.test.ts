@@ -52,6 +52,8 @@ test('sequential invocations reuse one process, whose module state persists, and
   expect(a.arn).toBe('arn:aws:lambda:eu-west-1:000000000000:function:emulator-fixture-local-counter');
   const records = lambda.invocations();
   expect(records.map((r) => [r.pid, r.warm, r.status])).toEqual([[a.pid, false, 'succeeded'], [a.pid, true, 'succeeded'], [a.pid, true, 'succeeded']]);
+  expect(records[0].initMs).toBeGreaterThan(0); // the cold start's init phase (node, tsx, the handler's imports)
+  expect(records[1].initMs).toBeUndefined();
   // Another function gets its own process: pools are per function.
   const other = await call<{ pid: number }>(lambda, 'spin', { ms: 1 });
   expect(other.pid).not.toBe(a.pid);
@@ -83,10 +85,10 @@ test('an idle process is stopped after the idle timeout; the next invocation sta
 });
 
 test('a timed-out invocation kills its process, which is never reused', async () => {
-  const { lambda } = await emulator({ timeoutOverrides: { nap: 3 } });
+  const { lambda } = await emulator({ timeoutOverrides: { nap: 2 } });
   const warm = await call<{ pid: number }>(lambda, 'nap', { ms: 1 });
   const out = await lambda.invoke(name('nap'), { ms: 10_000 });
-  expect(out.functionError).toEqual({ errorType: 'TimeoutError', errorMessage: 'Task timed out after 3 seconds' });
+  expect(out.functionError).toEqual({ errorType: 'TimeoutError', errorMessage: 'Task timed out after 2 seconds' });
   const timedOut = lambda.invocations()[1];
   expect(timedOut).toMatchObject({ status: 'timed-out', pid: warm.pid, warm: true });
   expect(alive(warm.pid)).toBe(false);
@@ -125,6 +127,24 @@ test('when an invocation returns, its log lines are complete, ordered and carry 
     expect(log).toHaveLength((i + 1) * (2 * lines + 2)); // nothing else, nothing from another invocation
   }
   expect(new Set(runs.map((r) => r.pid)).size).toBe(1);
+});
+
+test('the timeout counts from the loaded handler, not from the cold start; a handler that cannot load fails the invocation', async () => {
+  const { lambda } = await emulator({ timeoutOverrides: { nap: 1 } });
+  await lambda.invoke(name('nap'), { ms: 10_000 }); // cold, times out
+  const [cold] = lambda.invocations();
+  expect(cold.status).toBe('timed-out');
+  const ran = cold.endedAt! - cold.startedAt - cold.initMs!;
+  expect(ran).toBeGreaterThanOrEqual(1000);
+  expect(ran).toBeLessThan(3000);
+
+  const broken = await lambda.invoke(name('broken'), {});
+  expect(broken.functionError).toEqual({ errorType: 'ConfigError', errorMessage: 'cannot load: missing configuration' });
+  const missing = await lambda.invoke(name('missing'), {});
+  expect(missing.functionError?.errorType).toBe('Runtime.HandlerNotFound');
+  expect(missing.functionError?.errorMessage).toMatch(/fixture\.ts exports no function named notExported/);
+  expect(lambda.invocations().slice(1).map((r) => r.status)).toEqual(['failed', 'failed']);
+  expect(await until(() => lambda.processes().length === 0, 5000)).toBe(true); // not kept warm
 });
 
 test('warm: false starts a fresh process for every invocation', async () => {

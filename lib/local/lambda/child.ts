@@ -1,12 +1,15 @@
 import '../../util/polyfills';
-import { sentinel, type InvokeReply, type InvokeRequest } from './protocol';
+import { sentinel, type InitReply, type InvokeReply, type InvokeRequest } from './protocol';
 
-// A warm sandbox: runs the invocations the emulator sends, one at a time, in the same process, so
-// module state (loaded models, clients, the TF.js backend) persists between them as on Lambda.
-// The context mirrors the parts of Lambda's context the handlers use.
+// A warm sandbox for one function: loads its handler once (Lambda's init phase, outside the
+// function's timeout), then runs the invocations the emulator sends, one at a time, in the same
+// process, so module state (loaded models, clients, the TF.js backend) persists between them as on
+// Lambda. The context mirrors the parts of Lambda's context the handlers use.
 
-function send(reply: InvokeReply): Promise<void> {
-  return new Promise((resolve) => process.send!(reply, () => resolve()));
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+
+function send(message: InvokeReply | InitReply): Promise<void> {
+  return new Promise((resolve) => process.send!(message, () => resolve()));
 }
 
 /** Pipes to the parent are synchronous on Linux: once written, a sentinel follows every earlier line. */
@@ -15,7 +18,18 @@ function mark(kind: 'start' | 'end', requestId: string): void {
   process.stderr.write(sentinel(kind, requestId) + '\n');
 }
 
-async function run(req: InvokeRequest): Promise<void> {
+function load(handlerFile: string, exportName: string): Handler {
+  const mod = require(handlerFile) as Record<string, unknown>;
+  const handler = mod[exportName];
+  if (typeof handler !== 'function') {
+    const err = new Error(`${handlerFile} exports no function named ${exportName}`);
+    err.name = 'Runtime.HandlerNotFound';
+    throw err;
+  }
+  return handler as Handler;
+}
+
+async function run(handler: Handler, req: InvokeRequest): Promise<void> {
   mark('start', req.requestId);
   const context = {
     functionName: req.functionName,
@@ -26,10 +40,7 @@ async function run(req: InvokeRequest): Promise<void> {
   };
   let reply: InvokeReply;
   try {
-    const mod = require(req.handlerFile) as Record<string, unknown>;
-    const handler = mod[req.exportName];
-    if (typeof handler !== 'function') throw new Error(`${req.handlerFile} exports no function named ${req.exportName}`);
-    const value = await (handler as (e: unknown, c: unknown) => Promise<unknown>)(req.event, context);
+    const value = await handler(req.event, context);
     reply = { type: 'result', requestId: req.requestId, ok: true, value: value ?? null };
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
@@ -45,6 +56,15 @@ async function run(req: InvokeRequest): Promise<void> {
   }
 }
 
-process.on('message', (msg: InvokeRequest) => { void run(msg); });
 // If the emulator goes away (Ctrl-C, crash), so does the sandbox.
 process.on('disconnect', () => process.exit(1));
+
+const [handlerFile, exportName] = process.argv.slice(2);
+try {
+  const handler = load(handlerFile, exportName);
+  process.on('message', (msg: InvokeRequest) => { void run(handler, msg); });
+  void send({ type: 'ready', ok: true });
+} catch (err) {
+  const e = err instanceof Error ? err : new Error(String(err));
+  void send({ type: 'ready', ok: false, errorType: e.name, errorMessage: e.message });
+}

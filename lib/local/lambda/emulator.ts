@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { trackChild } from '../processes';
-import { parseSentinel, SENTINEL, type InvokeReply, type InvokeRequest } from './protocol';
+import { parseSentinel, SENTINEL, type InitReply, type InvokeReply, type InvokeRequest } from './protocol';
 import type { LocalFunctionDefinition, ServiceDefinition } from './service-definition';
 
 // A local server for the AWS Lambda Invoke API. Invocations run in child processes ("sandboxes"),
@@ -30,6 +30,8 @@ export interface InvocationRecord {
   pid?: number;
   /** Whether it ran in a sandbox an earlier invocation had started (a warm start). */
   warm?: boolean;
+  /** Cold start only: ms from the request until the new process had loaded the handler (Lambda's Init Duration). */
+  initMs?: number;
   /** rank and invocation number when the event has them, to name a failed worker. */
   rank?: number;
   invocation?: number;
@@ -66,6 +68,8 @@ const CHILD_ENTRY = path.join(__dirname, 'child.ts');
 // Lambda keeps an idle sandbox for minutes; a shorter reap makes slow rounds (SPIRT on a loaded
 // machine) pay a cold start on every invocation.
 export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+/** Lambda's init phase limit; locally the init may also use the function's timeout (Lambda retries a slow init within it). */
+const INIT_LIMIT_SECONDS = 10;
 const STOP_WAIT_MS = 2_000; // SIGKILLed processes are gone within milliseconds
 const LOCAL_ACCOUNT_ID = '000000000000';
 
@@ -76,7 +80,10 @@ interface Active {
   requestId: string;
   reply?: InvokeReply;
   ended: Record<Stream, boolean>;
-  timedOut: boolean;
+  /** Set when the emulator kills the process: during its init phase or during the invocation. */
+  timedOut?: 'init' | 'invocation';
+  /** The handler failed to load (init phase): the invocation fails with this error. */
+  initFailure?: { errorType: string; errorMessage: string };
   done: boolean;
   /** Ends the invocation from what has come back (reply, or the process gone). */
   settle: (how: 'complete' | 'gone', exit?: string) => void;
@@ -95,6 +102,8 @@ interface Sandbox {
   exited: boolean;
   /** Resolves once the process is gone and its output drained. */
   closed: Promise<void>;
+  /** Resolves when the process has loaded the handler (or failed to). */
+  ready: Promise<InitReply>;
   spawnError?: Error;
   untrack: () => void;
 }
@@ -208,19 +217,25 @@ export class LocalLambda implements LambdaInvoker {
     record.warm = !!reused;
 
     return new Promise<InvokeOutcome>((resolve) => {
-      const timer = setTimeout(() => {
-        active.timedOut = true;
-        sandbox.child.kill('SIGKILL'); // never reused: the 'close' that follows ends the invocation
-      }, timeoutSeconds * 1000);
+      // As on Lambda, the function's timeout starts once its process has loaded the handler (the
+      // init phase, bounded on its own); a warm process is ready at once.
+      let timer: NodeJS.Timeout | undefined;
+      const initLimitSeconds = INIT_LIMIT_SECONDS + timeoutSeconds;
+      const initTimer = reused ? undefined : setTimeout(() => {
+        active.timedOut = 'init';
+        sandbox.child.kill('SIGKILL');
+      }, initLimitSeconds * 1000);
 
       const finish = (status: InvocationRecord['status'], result: InvokeOutcome): void => {
         clearTimeout(timer);
+        clearTimeout(initTimer);
         record.status = status;
         record.endedAt = Date.now();
         if (result.functionError) record.error = `${result.functionError.errorType}: ${result.functionError.errorMessage}`;
         this.append(fn.key, JSON.stringify({
           time: new Date().toISOString(), level: status === 'succeeded' ? 'info' : 'error', function: fn.key, requestId,
           message: 'REPORT', status, durationMs: record.endedAt - record.startedAt, memoryMb: fn.memoryMb, warm: record.warm,
+          ...(record.initMs !== undefined ? { initDurationMs: record.initMs } : {}),
           ...(record.error ? { error: record.error } : {}),
         }) + '\n');
         resolve(result);
@@ -230,7 +245,7 @@ export class LocalLambda implements LambdaInvoker {
       // The invocation ends once the reply and both streams' end sentinels are in (so its logs are
       // complete), or once its process is gone and its output drained (a crash or a timeout).
       const active: Active = {
-        requestId, ended: { stdout: false, stderr: false }, timedOut: false, done: false,
+        requestId, ended: { stdout: false, stderr: false }, done: false,
         settle: (how, exit) => {
           if (active.done) return;
           const { reply } = active;
@@ -238,8 +253,12 @@ export class LocalLambda implements LambdaInvoker {
           if (how === 'complete' && active.timedOut) return; // being killed: its 'close' reports the timeout
           active.done = true;
           sandbox.active = undefined;
-          if (active.timedOut) {
+          if (active.timedOut === 'init') {
+            finish('timed-out', { statusCode: 200, functionError: { errorType: 'TimeoutError', errorMessage: `Init timed out: the process running ${fn.key} did not load its handler within ${initLimitSeconds} seconds` } });
+          } else if (active.timedOut) {
             finish('timed-out', { statusCode: 200, functionError: { errorType: 'TimeoutError', errorMessage: `Task timed out after ${timeoutSeconds} seconds` } });
+          } else if (active.initFailure) {
+            finish('failed', { statusCode: 200, functionError: { errorType: active.initFailure.errorType, errorMessage: active.initFailure.errorMessage } });
           } else if (how === 'complete' && reply?.ok) {
             finish('succeeded', { statusCode: 200, payload: reply.value });
           } else if (how === 'complete' && reply && !reply.ok) {
@@ -252,12 +271,31 @@ export class LocalLambda implements LambdaInvoker {
         },
       };
       sandbox.active = active;
-      const request: InvokeRequest = {
-        type: 'invoke', handlerFile: fn.handlerFile, exportName: fn.exportName, event, functionName: fn.functionName,
-        invokedFunctionArn: `arn:aws:lambda:${this.regionOf(fn)}:${LOCAL_ACCOUNT_ID}:function:${fn.functionName}`,
-        requestId, memoryMb: fn.memoryMb, deadline: Date.now() + timeoutSeconds * 1000,
+
+      const dispatch = (): void => {
+        if (active.done || sandbox.exited || !sandbox.child.connected) return; // gone meanwhile: its 'close' ends the invocation
+        timer = setTimeout(() => {
+          active.timedOut = 'invocation';
+          sandbox.child.kill('SIGKILL'); // never reused: the 'close' that follows ends the invocation
+        }, timeoutSeconds * 1000);
+        const request: InvokeRequest = {
+          type: 'invoke', event, functionName: fn.functionName,
+          invokedFunctionArn: `arn:aws:lambda:${this.regionOf(fn)}:${LOCAL_ACCOUNT_ID}:function:${fn.functionName}`,
+          requestId, memoryMb: fn.memoryMb, deadline: Date.now() + timeoutSeconds * 1000,
+        };
+        sandbox.child.send(request, (err) => { if (err) sandbox.child.kill('SIGKILL'); });
       };
-      if (!sandbox.exited && sandbox.child.connected) sandbox.child.send(request, (err) => { if (err) sandbox.child.kill('SIGKILL'); });
+      if (reused) return dispatch();
+      void sandbox.ready.then((init) => {
+        clearTimeout(initTimer);
+        if (active.done) return;
+        record.initMs = Date.now() - record.startedAt;
+        if (init.ok) return dispatch();
+        // A handler that cannot load fails the invocation once its output is drained ('close');
+        // its process is not reused, as on Lambda.
+        active.initFailure = init;
+        sandbox.child.kill('SIGKILL');
+      });
     });
   }
 
@@ -281,7 +319,7 @@ export class LocalLambda implements LambdaInvoker {
   }
 
   private spawn(fn: LocalFunctionDefinition, firstRequestId: string): Sandbox {
-    const child = fork(CHILD_ENTRY, [], {
+    const child = fork(CHILD_ENTRY, [fn.handlerFile, fn.exportName], {
       execArgv: ['--import', 'tsx'],
       env: {
         ...process.env,
@@ -296,13 +334,14 @@ export class LocalLambda implements LambdaInvoker {
     const sandbox: Sandbox = {
       fn, child, generation: this.generation, printing: { stdout: firstRequestId, stderr: firstRequestId }, exited: false, untrack: () => undefined,
       closed: new Promise((resolve) => child.once('close', () => resolve())),
+      ready: new Promise((resolve) => child.once('message', (m: InitReply) => resolve(m))), // the first message
     };
     this.sandboxes.add(sandbox);
     sandbox.untrack = trackChild(child, `lambda ${fn.key} sandbox`);
     for (const stream of ['stdout', 'stderr'] as const) pipeLines(child[stream]!, (line) => this.onLine(sandbox, stream, line));
-    child.on('message', (reply: InvokeReply) => {
+    child.on('message', (reply: InvokeReply | InitReply) => {
       const active = sandbox.active;
-      if (!active || reply.requestId !== active.requestId) return;
+      if (reply.type !== 'result' || !active || reply.requestId !== active.requestId) return;
       active.reply = reply;
       active.settle('complete');
     });

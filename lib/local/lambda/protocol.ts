@@ -1,10 +1,13 @@
-// Messages between the local Lambda emulator and the child process (a warm "sandbox") that runs
-// invocations of one function, one at a time.
+// Messages between the local Lambda emulator and the child process (a warm "sandbox") that loads
+// one function's handler (argv: handler file, export name) and runs its invocations, one at a time.
+
+/** The child's first message: its handler module is loaded (Lambda's init phase), or failed to load. */
+export type InitReply =
+  | { type: 'ready'; ok: true }
+  | { type: 'ready'; ok: false; errorType: string; errorMessage: string };
 
 export interface InvokeRequest {
   type: 'invoke';
-  handlerFile: string;
-  exportName: string;
   event: unknown;
   functionName: string;
   invokedFunctionArn: string;
