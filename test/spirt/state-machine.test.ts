@@ -36,7 +36,8 @@ test('every Task retries transient errors and is caught into the failure state; 
     const params = JSON.stringify(t.Parameters).toLowerCase();
     expect(params).not.toMatch(/password|secret|credential|private/);
   }
-  expect(JSON.stringify(def)).not.toMatch(/QueryLanguage|JSONata|Assign/);
+  expect(JSON.stringify(def)).not.toMatch(/JSONata|Assign|Arguments/);
+  for (const [, t] of tasks(def)) expect(t.QueryLanguage).toBe('JSONPath');
 });
 
 test('batches come from --param, then the plugin config, and must be 1..64', () => {

@@ -39,9 +39,14 @@ const COMMON_PARAMETERS = {
   'manifestKey.$': '$$.Execution.Input.manifestKey',
 };
 
+// JSONPath, stated on every state, where the ASL schema gives it as the default: what
+// serverless-step-functions' validation would fill in anyway, so local and deployed are equal.
+const JSONPATH = { QueryLanguage: 'JSONPath' } as const;
+
 function task(resource: unknown, next: string | undefined, extra: Record<string, unknown> = {}, resultPath: string | null = null) {
   return {
     Type: 'Task',
+    ...JSONPATH,
     Resource: resource,
     Parameters: { ...COMMON_PARAMETERS, ...extra },
     ResultPath: resultPath,
@@ -67,7 +72,7 @@ export function spirtRoundDefinition(batches: number, resourceOf: ResourceOf): R
     StartAt: 'Authentification',
     States: {
       Authentification: task(resourceOf(f.Authentification), 'ComputeGradients'),
-      ComputeGradients: { Type: 'Parallel', Branches: branches, ResultPath: null, Catch: CATCH, Next: 'AverageGradients' },
+      ComputeGradients: { Type: 'Parallel', ...JSONPATH, Branches: branches, ResultPath: null, Catch: CATCH, Next: 'AverageGradients' },
       AverageGradients: task(resourceOf(f.AverageGradients), 'CheckHeartbeat'),
       CheckHeartbeat: task(resourceOf(f.CheckHeartbeat), 'Aggregation'),
       Aggregation: task(resourceOf(f.Aggregation), 'Update'),
@@ -75,12 +80,13 @@ export function spirtRoundDefinition(batches: number, resourceOf: ResourceOf): R
       CheckConvergence: task(resourceOf(f.CheckConvergence), 'Converged', {}, '$.convergence'),
       Converged: {
         Type: 'Choice',
+        ...JSONPATH,
         Choices: [{ Variable: '$.convergence.stop', BooleanEquals: true, Next: 'Done' }],
         Default: 'trigger_next',
       },
       trigger_next: task(resourceOf(f.trigger_next), undefined),
-      Done: { Type: 'Succeed' },
-      RoundFailed: { Type: 'Fail', Error: 'SpirtRoundFailed', Cause: 'a step of the round failed; the execution history holds the error' },
+      Done: { Type: 'Succeed', ...JSONPATH },
+      RoundFailed: { Type: 'Fail', ...JSONPATH, Error: 'SpirtRoundFailed', Cause: 'a step of the round failed; the execution history holds the error' },
     },
   };
 }

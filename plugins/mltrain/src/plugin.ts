@@ -1,8 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { buildGpuTrainerBundle } from '../../../gpu/bundle';
-import { ExtraArtifacts } from './artifacts';
 import { uploadExtraArtifacts, type DeployHost } from './artifacts/upload';
 import { deleteBeforeEmptying, emptyBucketResources } from './cleanup/empty-buckets';
 import { addPeerDatabases, type CompiledTemplate } from './ec2';
@@ -60,8 +57,6 @@ const NODE_MODULES = path.join(REPO_ROOT, 'node_modules');
 
 export class MltrainPlugin {
   readonly hooks: Record<string, () => void | Promise<void>>;
-  private readonly artifacts = new ExtraArtifacts();
-  private buildDir?: string;
 
   constructor(private readonly serverless: ServerlessLike, private readonly options: { param?: string[]; stage?: string; package?: string }, utils: PluginUtils) {
     serverless.configSchemaHandler.defineCustomProperties(mltrainConfigSchema);
@@ -86,25 +81,17 @@ export class MltrainPlugin {
       },
       'package:compileEvents': async () => {
         if (mltrain?.peerDatabases) {
-          const peers = addPeerDatabases(this.template(), mltrain.peerDatabases, options.param, this.names(), this.artifacts);
+          const peers = addPeerDatabases(this.template(), mltrain.peerDatabases, options.param, this.names());
           notice(`${peers} peer databases (EC2, Redis with the tensor module)`);
         }
         await addNetworkGpuAndCleanup(serverless, notice);
       },
-      'after:package:finalize': () => this.artifacts.copyInto(this.packageDir()),
-      'after:aws:deploy:deploy:uploadArtifacts': async () => {
-        await this.uploadArtifacts();
-        await uploadExtraArtifacts(serverless, notice);
-      },
+      'after:aws:deploy:deploy:uploadArtifacts': async () => { await uploadExtraArtifacts(serverless, notice); },
     };
   }
 
   private template(): CompiledTemplate {
     return this.serverless.service.provider.compiledCloudFormationTemplate;
-  }
-
-  private packageDir(): string {
-    return path.resolve(this.serverless.serviceDir, this.options.package ?? this.serverless.service.package.path ?? '.serverless');
   }
 
   private names() {
@@ -113,20 +100,8 @@ export class MltrainPlugin {
       stage: this.options.stage ?? this.serverless.service.provider.stage ?? 'dev',
       artifactDirectoryName: this.serverless.service.package.artifactDirectoryName!,
       repoRoot: REPO_ROOT,
-      // Built outside the package folder: with --package <dir>, osls replaces that folder with
-      // .serverless's content at the end of packaging, before copyInto() runs.
-      packageDir: (this.buildDir ??= mkdtempSync(path.join(os.tmpdir(), 'mltrain-artifacts-'))),
+      packageDir: packagingDir(this.serverless),
     };
-  }
-
-  private async uploadArtifacts(): Promise<void> {
-    if (this.artifacts.list.length === 0) return;
-    const provider = this.serverless.getProvider('aws');
-    await this.artifacts.upload(this.packageDir(), {
-      bucket: await provider.getServerlessDeploymentBucketName!(),
-      artifactDirectoryName: this.serverless.service.package.artifactDirectoryName!,
-      sdkConfig: provider.getAwsSdkV3Config?.() ?? {},
-    });
   }
 }
 

@@ -1,6 +1,4 @@
-import path from 'node:path';
-import { ExtraArtifacts } from '../artifacts';
-import { packTensorModuleSource, peerDatabaseOutputs, peerDatabaseResources, TENSOR_SOURCE_ARTIFACT, type PeerDatabasesConfig } from './peer-databases';
+import { packTensorModuleSource, peerDatabaseOutputs, peerDatabaseResources, type PeerDatabasesConfig } from './peer-databases';
 
 // Adds the SPIRT peer databases to the compiled template (`--param peers=N` overrides the count).
 
@@ -18,11 +16,12 @@ export function peersFrom(config: PeerDatabasesConfig, params: readonly string[]
 
 export function addPeerDatabases(
   template: CompiledTemplate, config: PeerDatabasesConfig, params: readonly string[] | undefined,
-  names: { service: string; stage: string; artifactDirectoryName: string; repoRoot: string; packageDir: string }, artifacts: ExtraArtifacts,
+  names: { service: string; stage: string; artifactDirectoryName: string; repoRoot: string; packageDir: string },
 ): number {
   const peers = peersFrom(config, params);
   Object.assign(template.Resources, peerDatabaseResources({ peers, instanceType: config.instanceType ?? 't4g.small' }, names));
   template.Outputs = { ...template.Outputs, ...peerDatabaseOutputs(peers) };
-  artifacts.add({ name: TENSOR_SOURCE_ARTIFACT, source: packTensorModuleSource(names.repoRoot, path.join(names.packageDir, '.mltrain')) });
+  // Beside the function zips; the resource naming it in its Metadata has it uploaded at deploy.
+  packTensorModuleSource(names.repoRoot, names.packageDir);
   return peers;
 }

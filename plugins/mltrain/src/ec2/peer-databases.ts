@@ -38,11 +38,22 @@ export function peerDatabaseResources(config: Required<PeerDatabasesConfig>, nam
           PolicyDocument: {
             Version: '2012-10-17',
             Statement: [
-              { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::\${ServerlessDeploymentBucket}/${names.artifactDirectoryName}/${TENSOR_SOURCE_ARTIFACT}` } },
+              { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::\${ServerlessDeploymentBucket}/serverless/${service}/${stage}/*/${TENSOR_SOURCE_ARTIFACT}` } },
+              { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${service}/${stage}/peers/module-source` } },
               { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${service}/${stage}/peers/*` } },
             ],
           },
         }],
+      },
+    },
+    // Where this deploy put the module's source; instances read it when they build, so a new
+    // deploy does not change their user data (and does not replace them).
+    PeerDatabaseModuleSource: {
+      Type: 'AWS::SSM::Parameter',
+      Metadata: { 'mltrain:artifact': TENSOR_SOURCE_ARTIFACT },
+      Properties: {
+        Name: `/${service}/${stage}/peers/module-source`, Type: 'String',
+        Value: { 'Fn::Sub': `s3://\${ServerlessDeploymentBucket}/${names.artifactDirectoryName}/${TENSOR_SOURCE_ARTIFACT}` },
       },
     },
     PeerDatabaseInstanceProfile: { Type: 'AWS::IAM::InstanceProfile', Properties: { Roles: [{ Ref: 'PeerDatabaseRole' }] } },
@@ -69,7 +80,7 @@ export function peerDatabaseResources(config: Required<PeerDatabasesConfig>, nam
         SubnetId: { Ref: p % 2 === 0 ? 'MltrainPrivateSubnetA' : 'MltrainPrivateSubnetB' },
         SecurityGroupIds: [{ Ref: 'MltrainDataSecurityGroup' }],
         IamInstanceProfile: { Ref: 'PeerDatabaseInstanceProfile' },
-        UserData: { 'Fn::Base64': { 'Fn::Sub': [bootstrapScript(names.artifactDirectoryName), { SecretArn: { Ref: secret } }] } },
+        UserData: { 'Fn::Base64': { 'Fn::Sub': [bootstrapScript(`/${service}/${stage}/peers/module-source`), { SecretArn: { Ref: secret } }] } },
         Tags: [{ Key: 'Name', Value: `${service}-${stage}-peer-${p}` }, { Key: 'mltrain:role', Value: 'spirt-peer-database' }],
       },
     };
@@ -86,17 +97,18 @@ export function peerDatabaseOutputs(peers: number): Record<string, unknown> {
 }
 
 /**
- * Boot script (Fn::Sub: ${SecretArn}, ${AWS::Region}, ${ServerlessDeploymentBucket}; shell
- * variables are written without braces so Fn::Sub leaves them alone).
+ * Boot script (Fn::Sub: ${SecretArn}, ${AWS::Region}; shell variables are written without braces
+ * so Fn::Sub leaves them alone).
  */
-export function bootstrapScript(artifactDirectoryName: string): string {
+export function bootstrapScript(sourceParameter: string): string {
   return `#!/bin/bash
 set -euo pipefail
 exec > /var/log/mltrain-peer-database.log 2>&1
 dnf install -y gcc make tar gzip
 if dnf install -y valkey; then SERVER=/usr/bin/valkey-server; else dnf install -y redis6; SERVER=/usr/bin/redis6-server; fi
 mkdir -p /opt/mltrain-tensor /var/lib/mltrain-redis
-aws s3 cp "s3://\${ServerlessDeploymentBucket}/${artifactDirectoryName}/${TENSOR_SOURCE_ARTIFACT}" /opt/mltrain-tensor/source.tar.gz --region \${AWS::Region}
+SOURCE=$(aws ssm get-parameter --name ${sourceParameter} --query Parameter.Value --output text --region \${AWS::Region})
+aws s3 cp "$SOURCE" /opt/mltrain-tensor/source.tar.gz --region \${AWS::Region}
 tar xzf /opt/mltrain-tensor/source.tar.gz -C /opt/mltrain-tensor
 make -C /opt/mltrain-tensor
 PASSWORD=$(aws secretsmanager get-secret-value --secret-id "\${SecretArn}" --query SecretString --output text --region \${AWS::Region})

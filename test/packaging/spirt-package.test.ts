@@ -1,0 +1,78 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { localRoundDefinition } from '../../lib/local/frameworks/spirt';
+
+// `serverless package` of services/spirt, offline, for N = 1, 4 and 20 batches: the template holds
+// the plugin's state machine with N parallel gradient computations, and that definition is the one
+// the local runtime executes (Task resources aside: function ARNs there, function names here).
+
+const ROOT = path.join(__dirname, '..', '..');
+const SERVICE = path.join(ROOT, 'services', 'spirt');
+type Template = { Resources: Record<string, { Type: string; Properties: Record<string, any> }>; Outputs: Record<string, unknown> };
+const templates = new Map<number, Template>();
+let outDir: string;
+
+beforeAll(() => {
+  outDir = mkdtempSync(path.join(os.tmpdir(), 'spirt-package-'));
+  const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'no-such-profile' };
+  for (const n of [1, 4, 20]) {
+    const dir = path.join(outDir, `n${n}`);
+    execFileSync(path.join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'dev', '--package', dir, '--param', `batches=${n}`], { cwd: SERVICE, env, stdio: 'pipe' });
+    templates.set(n, JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8')));
+  }
+}, 600_000);
+
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+/** The packaged definition with each ${placeholder} resolved to the function key it stands for. */
+function packagedDefinition(t: Template): Record<string, unknown> {
+  const [json, vars] = t.Resources.RoundStateMachine.Properties.DefinitionString['Fn::Sub'] as [string, Record<string, { 'Fn::GetAtt': [string, string] }>];
+  const keyOf = (logicalId: string) => Object.entries(t.Resources).find(([id]) => id === logicalId)?.[1].Properties.FunctionName.replace(/^mltrain-spirt-dev-/, '');
+  return JSON.parse(json.replace(/\$\{(\w+)\}/g, (_, v: string) => keyOf(vars[v]['Fn::GetAtt'][0])));
+}
+
+test.each([1, 4, 20])('N = %i: the packaged state machine is the locally executed one, with N parallel branches', (n) => {
+  const t = templates.get(n)!;
+  const sm = t.Resources.RoundStateMachine;
+  expect(sm.Type).toBe('AWS::StepFunctions::StateMachine');
+  expect(sm.Properties.StateMachineName).toBe('mltrain-spirt-dev-round');
+  const packaged = packagedDefinition(t) as { States: { ComputeGradients: { Branches: unknown[] } } };
+  expect(packaged.States.ComputeGradients.Branches).toHaveLength(n);
+  expect(packaged).toEqual(localRoundDefinition(n, (key) => key));
+});
+
+test('the functions get names, not secrets, and the rights they need', () => {
+  const t = templates.get(4)!;
+  const names = ['Trigger', 'InitUnderscorepeers', 'InitUnderscoremodel', 'Auth', 'ComputeUnderscoregradients', 'TriggerUnderscoreAverageUnderscoreGradientUnderscoresync',
+    'CheckUnderscoreheartbeat', 'Aggregation', 'TriggerUnderscoreupdateUnderscoremodel', 'CheckDashconvergence', 'UpdateUnderscoreTriggerUnderscoreNextUnderscoreepoch'];
+  for (const name of names) {
+    const fn = t.Resources[`${name}LambdaFunction`].Properties;
+    expect(fn.Architectures).toEqual(['arm64']);
+    expect(fn.Runtime).toBe('nodejs22.x');
+    expect(fn.Environment.Variables).toMatchObject({
+      MLTRAIN_STATE_MACHINE_NAME: 'mltrain-spirt-dev-round', MLTRAIN_PEER_DIRECTORY: 'ssm:/mltrain-spirt/dev/peers', MLTRAIN_BUCKET: { Ref: 'DataBucket' },
+    });
+    expect(JSON.stringify(fn.Environment)).not.toMatch(/password|secret/i);
+  }
+  const policy = JSON.stringify(t.Resources.IamRoleLambdaExecution.Properties.Policies);
+  for (const action of ['states:StartExecution', 'sqs:CreateQueue', 'ssm:GetParameter', 'secretsmanager:GetSecretValue', 'lambda:InvokeFunction']) expect(policy).toContain(action);
+  expect(policy).not.toMatch(/"Action":"\*"|"sqs:\*"|"s3:\*"/);
+});
+
+test('one EC2 peer database per peer: Redis with the tensor module, generated password, 6379 from the functions only', () => {
+  const t = templates.get(4)!;
+  const instances = Object.entries(t.Resources).filter(([, r]) => r.Type === 'AWS::EC2::Instance');
+  expect(instances.map(([id]) => id).sort()).toEqual(['PeerDatabase0', 'PeerDatabase1', 'PeerDatabase2', 'PeerDatabase3']);
+  const peer = t.Resources.PeerDatabase0.Properties;
+  expect(peer.InstanceType).toBe('t4g.small');
+  expect(peer.ImageId).toContain('al2023-ami-kernel-default-arm64');
+  const script = peer.UserData['Fn::Base64']['Fn::Sub'][0] as string;
+  for (const step of ['make -C /opt/mltrain-tensor', 'loadmodule /opt/mltrain-tensor/build/mltrain_tensor.so', 'appendonly yes', 'requirepass', 'secretsmanager get-secret-value']) expect(script).toContain(step);
+  expect(t.Resources.PeerDatabase0Password).toMatchObject({ Type: 'AWS::SecretsManager::Secret', Properties: { Name: 'mltrain-spirt/dev/peers/peer-0/password' } });
+  expect(t.Resources.PeerDatabase0Endpoint.Properties).toMatchObject({ Name: '/mltrain-spirt/dev/peers/peer-0/endpoint', Type: 'String' });
+  expect(t.Resources.PeerDatabaseIngress.Properties).toMatchObject({
+    FromPort: 6379, ToPort: 6379, GroupId: { Ref: 'MltrainDataSecurityGroup' }, SourceSecurityGroupId: { Ref: 'MltrainFunctionSecurityGroup' },
+  });
+});
