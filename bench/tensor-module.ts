@@ -120,6 +120,8 @@ interface Row {
   copyMs: [number, number];
   copyBothMs: [number, number];
   jsUpdateMs: number;
+  /** Median over paired runs of MODELUPDATE's time in the server ÷ a params memcpy. */
+  pairedRatio: number;
   identical: boolean;
   luaMaxDiff?: number;
 }
@@ -179,7 +181,20 @@ async function measure(redis: Redis, n: number, sources: number, options: Option
     for (let i = 0; i < n; i++) scratch[i] -= LR * g[i];
   });
 
-  const row: Row = { params: n, sources, moduleMs, functionMs, modelUpdateMs, modelUpdateServerUs, reduceServerUs, copyMs, copyBothMs, jsUpdateMs, identical };
+  // MODELUPDATE's own time in the server next to a params memcpy taken just before it, pair by
+  // pair, so that the load of a shared machine weighs on both alike.
+  const pairRatios: number[] = [];
+  for (let r = 0; r < MANY; r++) {
+    const start = performance.now();
+    scratch.set(initialParams);
+    const copy = performance.now() - start;
+    await redis.call('CONFIG', 'RESETSTAT');
+    await client.modelUpdate('bench:params:module', LR, 'bench:mean');
+    pairRatios.push((await serverUsecPerCall(redis, 'AI.MODELUPDATE')) / 1000 / copy);
+  }
+  const pairedRatio = median(pairRatios);
+
+  const row: Row = { params: n, sources, moduleMs, functionMs, modelUpdateMs, modelUpdateServerUs, reduceServerUs, copyMs, copyBothMs, jsUpdateMs, pairedRatio, identical };
 
   // (c) The reference's JSON + Lua path.
   if (!options.skipLua) {
@@ -224,6 +239,7 @@ function printRow(row: Row): void {
       `  memory passes (TypedArray.set, a C memcpy): params ${fmt(row.copyMs[0])} ms (best ${fmt(row.copyMs[1])}), params + gradient ${fmt(row.copyBothMs[0])} ms (best ${fmt(row.copyBothMs[1])}); TypeScript update loop ${fmt(row.jsUpdateMs)} ms`,
       `  MODELUPDATE / memory pass, median (best): ${(row.modelUpdateMs[0] / row.copyMs[0]).toFixed(1)}× (${(row.modelUpdateMs[1] / row.copyMs[1]).toFixed(1)}×) the params copy, ` +
         `${(row.modelUpdateMs[0] / row.copyBothMs[0]).toFixed(1)}× (${(row.modelUpdateMs[1] / row.copyBothMs[1]).toFixed(1)}×) the params + gradient copy`,
+      `  MODELUPDATE in the server ÷ a params copy just before it, median of ${MANY} pairs: ${row.pairedRatio.toFixed(1)}×`,
     ].join('\n') + '\n',
   );
 }
