@@ -6,6 +6,7 @@
 #define MLT_DEFINE_API(ret, name, params) ret(*RedisModule_##name) params = NULL;
 MLT_API_FUNCTIONS(MLT_DEFINE_API)
 #undef MLT_DEFINE_API
+void *(*RedisModule_TryAlloc)(size_t bytes) = NULL;
 
 typedef int (*GetApiFunc)(const char *name, void *target);
 
@@ -18,10 +19,16 @@ int mlt_api_init(RedisModuleCtx *ctx) {
 
 #define MLT_RESOLVE_API(ret, name, params)                                                         \
     if (get_api("RedisModule_" #name, (void *)&RedisModule_##name) != REDISMODULE_OK) {            \
-        RedisModule_Log(ctx, "warning", "this server has no RedisModule_" #name " (Redis 7 needed)"); \
+        RedisModule_Log(ctx, "warning", "this server has no RedisModule_" #name " (needs 6.2+)"); \
         return REDISMODULE_ERR;                                                                    \
     }
     MLT_API_FUNCTIONS(MLT_RESOLVE_API)
 #undef MLT_RESOLVE_API
+    /* TryAlloc came with Redis 7.0; Redis 6.2 (Amazon Linux's redis6) has only Alloc. */
+    if (get_api("RedisModule_TryAlloc", (void *)&RedisModule_TryAlloc) != REDISMODULE_OK &&
+        get_api("RedisModule_Alloc", (void *)&RedisModule_TryAlloc) != REDISMODULE_OK) {
+        RedisModule_Log(ctx, "warning", "this server has no RedisModule_Alloc");
+        return REDISMODULE_ERR;
+    }
     return REDISMODULE_OK;
 }

@@ -3,7 +3,8 @@
  * redismodule.h: when Redis loads a module it passes OnLoad a context whose first word is a lookup
  * function, and every other API function is fetched from it by name ("RedisModule_OpenKey", ...).
  * So only the calls listed below, the constants they take and the type-methods layout are needed.
- * Written for the Redis 7 ABI (Debian's redis-server 7.0, Amazon Linux's Redis 7 / Valkey).
+ * Written for the Redis 7 ABI (Debian's redis-server 7.0, Valkey); Redis 6.2 has all of it but
+ * TryAlloc, for which api.c falls back to Alloc.
  */
 #ifndef MLT_REDISMODULE_API_H
 #define MLT_REDISMODULE_API_H
@@ -74,7 +75,6 @@ typedef struct RedisModuleTypeMethods {
       (RedisModuleCtx * ctx, const char *name, int encver, RedisModuleTypeMethods *typemethods))      \
     X(void, Log, (RedisModuleCtx * ctx, const char *level, const char *fmt, ...))                     \
     X(void, LogIOError, (RedisModuleIO * io, const char *level, const char *fmt, ...))                \
-    X(void *, TryAlloc, (size_t bytes))                                                               \
     X(void, Free, (void *ptr))                                                                        \
     X(int, WrongArity, (RedisModuleCtx * ctx))                                                        \
     X(int, ReplyWithError, (RedisModuleCtx * ctx, const char *err))                                   \
@@ -106,6 +106,10 @@ typedef struct RedisModuleTypeMethods {
 #define MLT_DECLARE_API(ret, name, params) extern ret(*RedisModule_##name) params;
 MLT_API_FUNCTIONS(MLT_DECLARE_API)
 #undef MLT_DECLARE_API
+
+/* NULL when memory is short (Redis 7). On Redis 6.2, which lacks it, this is RedisModule_Alloc,
+ * which aborts Redis instead. */
+extern void *(*RedisModule_TryAlloc)(size_t bytes);
 
 /* Fills every pointer above through the context's lookup function. REDISMODULE_ERR (with a log
  * line naming the first missing function) when this Redis lacks one. */
