@@ -29,7 +29,7 @@ export const FRAMEWORKS = {
     defaultLr: 0.5, optimizers: ['sgd'], available: true,
   },
   mlless: { title: 'MLLESS', service: 'mlless', servers: ['redis', 'sqs'], options: { variant: 'significant', threshold: 0.01 }, available: false },
-  ps: { title: 'LambdaML hybrid parameter server', service: 'ps', servers: [], options: {}, available: false },
+  ps: { title: 'LambdaML hybrid parameter server', service: 'ps', servers: ['parameter-server'], options: {}, available: true },
   gpu: { title: 'GPU baseline', service: 'gpu', servers: [], options: {}, available: false },
 } satisfies Record<string, FrameworkInfo>;
 
