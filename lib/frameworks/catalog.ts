@@ -16,6 +16,8 @@ export interface FrameworkInfo {
   /** Only these optimizers (SPIRT's in-database update is plain SGD). */
   optimizers?: readonly ('sgd' | 'adam')[];
   available: boolean;
+  /** EC2 instances a deployment keeps running for the whole run, priced in the cost estimate. */
+  instances?: { type: string; count: number }[];
 }
 
 export const FRAMEWORKS = {
@@ -29,7 +31,8 @@ export const FRAMEWORKS = {
     defaultLr: 0.5, optimizers: ['sgd'], available: true,
   },
   mlless: { title: 'MLLESS', service: 'mlless', servers: ['redis', 'sqs'], options: { variant: 'significant', threshold: 0.01 }, available: false },
-  ps: { title: 'LambdaML hybrid parameter server', service: 'ps', servers: ['parameter-server'], options: {}, available: true },
+  ps: { title: 'LambdaML hybrid parameter server', service: 'ps', servers: ['parameter-server'], options: {}, available: true,
+    instances: [{ type: 'c7g.large', count: 1 }] }, // the parameter server's VM (services/ps: psInstanceType)
   gpu: { title: 'GPU baseline', service: 'gpu', servers: [], options: {}, available: false },
 } satisfies Record<string, FrameworkInfo>;
 

@@ -81,7 +81,7 @@ export async function trainLocally(opts: LocalRunOptions): Promise<RunResults> {
     const { summaries, progress, done } = await followRun(store, runtime, runId, opts.config, emit, runDir);
     const results = buildResults({
       runId, framework: framework.name, config: { ...opts.config }, startedAt, wallSeconds: (Date.now() - startedAt.getTime()) / 1000,
-      summaries, progress, done, invocations: usage(runtime.lambda.invocations()),
+      summaries, progress, done, invocations: usage(runtime.lambda.invocations()), instances: framework.instances,
       stateTransitions: runtime.stepFunctions.executions().length ? runtime.stepFunctions.transitions() : undefined,
     });
     const out = opts.out ?? path.join(runDir, 'results.json');

@@ -63,6 +63,8 @@ export interface RunArtifacts {
   invocations: InvocationUsage[];
   /** State transitions counted by Step Functions (local or AWS), for SPIRT. */
   stateTransitions?: number;
+  /** EC2 instances the deployment runs meanwhile (the parameter server's VM). */
+  instances?: { type: string; count: number }[];
 }
 
 export function buildResults(a: RunArtifacts): RunResults {
@@ -88,7 +90,7 @@ export function buildResults(a: RunArtifacts): RunResults {
     final: { testAccuracy: last?.testAccuracy ?? NaN, testLoss: last?.testLoss ?? NaN, paramsDigest: a.done.paramsDigest, numParams: a.done.numParams },
     traffic,
     invocations: { count: a.invocations.length, byFunction },
-    cost: estimateCost({ invocations: a.invocations, traffic, wallSeconds: a.wallSeconds }),
+    cost: estimateCost({ invocations: a.invocations, traffic, wallSeconds: a.wallSeconds, instances: a.instances }),
     ...roundStepTimings(a.done),
   };
 }

@@ -150,7 +150,7 @@ export class ModelRegistry {
         minVersion, rank, resolve, reject,
         timer: setTimeout(() => {
           model.waiters.delete(waiter);
-          reject(deadline(`${describeMissing(model)} within ${formatSeconds(waitFor)} (run ${runId}, worker ${rank} waited for version ${minVersion})`));
+          reject(deadline(`${describeMissing(model, formatSeconds(waitFor))} (run ${runId}, worker ${rank} waited for version ${minVersion})`));
         }, waitFor),
       };
       model.waiters.add(waiter);
@@ -278,14 +278,14 @@ function missingRanks(m: RunModel): number[] {
   return missing;
 }
 
-function describeMissing(m: RunModel): string {
+function describeMissing(m: RunModel, waited: string): string {
   const missing = missingRanks(m);
   const never = missing.filter((r) => !m.registered.has(r));
   const silent = missing.filter((r) => m.registered.has(r));
   const parts: string[] = [];
-  if (silent.length) parts.push(`${plural('worker', silent)} ${silent.join(', ')} sent no gradient for step ${m.version}`);
-  if (never.length) parts.push(`${plural('worker', never)} ${never.join(', ')} never registered`);
-  return parts.join('; ') || `the model stayed at version ${m.version}`;
+  if (silent.length) parts.push(`${plural('worker', silent)} ${silent.join(', ')} sent no gradient for step ${m.version} within ${waited}`);
+  if (never.length) parts.push(`${plural('worker', never)} ${never.join(', ')} never registered within ${waited}`);
+  return parts.join('; ');
 }
 
 function plural(word: string, items: unknown[]): string {
