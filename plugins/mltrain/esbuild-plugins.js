@@ -2,5 +2,6 @@
 // serverless-esbuild requires this file directly.
 require('tsx/cjs');
 const { copyTfjsWasm } = require('./src/esbuild/copy-tfjs-wasm.ts');
+const { copyPsProto } = require('./src/esbuild/copy-ps-proto.ts');
 
-module.exports = [copyTfjsWasm()];
+module.exports = [copyTfjsWasm(), copyPsProto()];

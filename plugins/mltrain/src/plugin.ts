@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ExtraArtifacts } from './artifacts';
 import { addPeerDatabases, type CompiledTemplate } from './ec2';
+import { parameterServerHooks, type ServerlessForPs } from './ec2/parameter-server';
 import type { PeerDatabasesConfig } from './ec2/peer-databases';
 import { mltrainConfigSchema } from './schema';
 import { injectStateMachine, type StateMachineConfig } from './state-machines';
@@ -54,14 +55,24 @@ export class MltrainPlugin {
         utils.log.verbose(`mltrain: packaging the ${framework} service`);
         if (batches !== undefined) utils.log.notice(`mltrain: state machine generated for ${batches} parallel batches`);
       },
-      'package:compileEvents': () => {
-        if (!mltrain?.peerDatabases) return;
-        const peers = addPeerDatabases(this.template(), mltrain.peerDatabases, options.param, this.names(), this.artifacts);
-        utils.log.notice(`mltrain: ${peers} peer databases (EC2, Redis with the tensor module)`);
+      'package:compileEvents': async () => {
+        if (mltrain?.peerDatabases) {
+          const peers = addPeerDatabases(this.template(), mltrain.peerDatabases, options.param, this.names(), this.artifacts);
+          utils.log.notice(`mltrain: ${peers} peer databases (EC2, Redis with the tensor module)`);
+        }
+        await this.parameterServer(utils)['package:compileEvents']?.();
       },
+      'after:deploy:deploy': async () => this.parameterServer(utils)['after:deploy:deploy']?.(),
       'after:package:finalize': () => this.artifacts.copyInto(this.packageDir()),
       'after:aws:deploy:deploy:uploadArtifacts': () => this.uploadArtifacts(),
     };
+  }
+
+  private psHooks?: Record<string, () => Promise<void>>;
+
+  /** Made when first needed: it reads the resolved configuration, which the constructor does not see. */
+  private parameterServer(utils: PluginUtils): Record<string, () => Promise<void>> {
+    return (this.psHooks ??= parameterServerHooks(this.serverless as unknown as ServerlessForPs, utils.log));
   }
 
   private template(): CompiledTemplate {

@@ -19,6 +19,17 @@ export const mltrainConfigSchema = {
           required: ['kind'],
           additionalProperties: false,
         },
+        /** network/: put the functions in the VPC (declared here too so services can use it before network/ lands). */
+        vpc: { type: 'boolean' },
+        /** ec2/parameter-server.ts: the hybrid parameter server's instance. */
+        parameterServer: {
+          type: 'object',
+          properties: {
+            instanceType: { type: 'string', pattern: '^[a-z][a-z0-9-]*\\.[a-z0-9]+$' },
+            port: { type: 'integer', minimum: 1024, maximum: 65535 },
+          },
+          additionalProperties: false,
+        },
       },
       required: ['framework'],
       additionalProperties: false,
