@@ -85,7 +85,9 @@ export class ParameterServerClient {
 
   /** The parameters at version ≥ minVersion, waiting on the server up to waitMs. */
   async pull(runId: string, rank: number, minVersion: number, waitMs: number, numParams?: number): Promise<PulledModel> {
-    const reply = await this.call<PullReply>('Pull', { run_id: runId, rank, min_version: minVersion, wait_ms: Math.max(0, Math.round(waitMs)) }, waitMs + WAIT_MARGIN_MS);
+    // A retry after the server was unreachable waits only for what is left of waitMs.
+    const request = (elapsedMs: number) => ({ run_id: runId, rank, min_version: minVersion, wait_ms: Math.max(0, Math.round(waitMs - elapsedMs)) });
+    const reply = await this.call<PullReply>('Pull', request, (elapsedMs) => Math.max(0, waitMs - elapsedMs) + WAIT_MARGIN_MS);
     this.opts.traffic?.read('parameterServer', reply.params.byteLength);
     return { version: reply.version, params: decodeTensor(reply.params, numParams), updateSeconds: reply.update_seconds };
   }
@@ -105,12 +107,16 @@ export class ParameterServerClient {
     this.client.close();
   }
 
-  private async call<T>(rpc: string, request: object, timeoutMs = this.callTimeoutMs): Promise<T> {
-    const giveUpAt = Date.now() + this.unavailableRetryMs;
+  private async call<T>(
+    rpc: string, request: object | ((elapsedMs: number) => object), timeoutMs: number | ((elapsedMs: number) => number) = this.callTimeoutMs,
+  ): Promise<T> {
+    const startedAt = Date.now();
+    const giveUpAt = startedAt + this.unavailableRetryMs;
     let delay = 100;
     for (;;) {
+      const elapsed = Date.now() - startedAt;
       try {
-        return await this.once<T>(rpc, request, timeoutMs);
+        return await this.once<T>(rpc, typeof request === 'function' ? request(elapsed) : request, typeof timeoutMs === 'function' ? timeoutMs(elapsed) : timeoutMs);
       } catch (err) {
         const e = err as grpc.ServiceError;
         if (e.code !== grpc.status.UNAVAILABLE || Date.now() + delay > giveUpAt) {

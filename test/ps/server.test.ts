@@ -197,6 +197,32 @@ test('an unreachable server is reported with its address after a bounded retry',
   expect(Date.now() - t0).toBeLessThan(5000);
 });
 
+test('a server that comes back within the retry window is reached, and a waiting pull keeps only what is left of its wait', async () => {
+  const first = await startParameterServer({ host: '127.0.0.1', port: 0, log: createLogger({}, () => undefined) });
+  const port = first.port;
+  await first.stop();
+  const patient = new ParameterServerClient({ endpoint: `127.0.0.1:${port}`, unavailableRetryMs: 10_000 });
+  let second: RunningParameterServer | undefined;
+  const restart = new Promise((resolve) => setTimeout(resolve, 700)).then(async () => {
+    second = await startParameterServer({ host: '127.0.0.1', port, log: createLogger({}, () => undefined) });
+    await second.registry.register({ runId: 'run-back', rank: 0, numWorkers: 2, numParams: 1, optimizer: SGD, initialParams: Buffer.from(vec([1]).buffer) });
+  });
+  try {
+    const t0 = Date.now();
+    // Sent while nothing listens: retried until the server is back, then it waits for the rest of its 2 s.
+    const err = await refusal(patient.pull('run-back', 0, 1, 2000));
+    await restart;
+    expect(err.code).toBe(status.DEADLINE_EXCEEDED);
+    expect(err.details).toMatch(/worker 1 never registered within [01]\.\d s/); // less than the 2 s asked for
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
+    expect(Date.now() - t0).toBeLessThan(3500);
+    expect((await patient.ping()).server).toBe('mltrain-parameter-server');
+  } finally {
+    patient.close();
+    await second?.stop();
+  }
+});
+
 describe('ModelRegistry housekeeping', () => {
   const sgd = { kind: 'sgd', lr: 0.1, momentum: 0, weight_decay: 0 };
   const bytes = (v: number[]) => Buffer.from(vec(v).buffer);

@@ -96,8 +96,13 @@ async function train(event: WorkerEvent, deps: PsWorkerDeps, log: Logger): Promi
   const state = event.invocation > 1 ? await loadPsCheckpoint(store, keys.checkpoint(rank)) : freshState();
   deps.traffic.restore(state.traffic);
   state.invocations = event.invocation;
+  // A worker starting late must not create a model for a run that has already failed.
+  await throwIfRunFailed(store, runId);
   // Joining is idempotent: a later invocation rejoins, and the server keeps the model it has.
   const joined = await ps.register({ runId, rank, numWorkers, optimizer: optimizerMessage(config), initialParams: model.initialParams(config.seed) });
+  if (joined.created && (state.epoch > 1 || state.step > 0)) {
+    throw new Error(`the parameter server at ${ps.endpoint} no longer holds run ${runId}'s model (restarted, or the model expired), so worker ${rank} cannot resume at epoch ${state.epoch}, batch ${state.step}`);
+  }
   log.info('worker started', { backend: backend.name, epoch: state.epoch, step: state.step, shardSize: shard.count, params: model.numParams, serverVersion: joined.version });
 
   /** Model version `version`, waiting for the other workers as long as the sync timeout and the invocation allow. */
