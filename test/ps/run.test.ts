@@ -14,7 +14,7 @@ let runsDir: string;
 beforeAll(() => { runsDir = mkdtempSync(path.join(os.tmpdir(), 'ps-run-test-')); });
 afterAll(() => rmSync(runsDir, { recursive: true, force: true }));
 
-// 4 epochs of 128 steps: longer than one 8 s invocation, so the limited run must hand over.
+// 4 epochs of 128 steps: long enough for the limited run below to hand over.
 const base: TrainingConfigInput = { dataset: 'synthetic', model: 'mlp', workers: 2, epochs: 4, batchSize: 16, seed: 7, syncTimeoutSeconds: 30 };
 const run = (framework: string, over: TrainingConfigInput = {}, extra: Partial<Parameters<typeof trainLocally>[0]> = {}) =>
   trainLocally({ framework, runsDir, config: resolveTrainingConfig({ ...base, ...over }, { framework: framework as 'ps' }), ...extra });
@@ -43,7 +43,11 @@ test('trains to the same model as AllReduce, also when workers hand over, and st
   const allreduce = await run('allreduce');
   expect(ps.final.paramsDigest).toBe(allreduce.final.paramsDigest);
 
-  const limited = await run('ps', {}, { timeoutOverrides: { worker: 8 } });
+  // A limit under half an unconstrained worker's time forces a hand-over; scaling it with that time
+  // keeps room for a worker's start (loading tfjs and the shard) on a loaded machine.
+  const workerSeconds = ps.invocations.byFunction.worker.seconds / ps.invocations.byFunction.worker.count;
+  const limit = Math.max(6, Math.ceil(0.45 * workerSeconds));
+  const limited = await run('ps', {}, { timeoutOverrides: { worker: limit } });
   expect(limited.invocations.byFunction.worker.count).toBeGreaterThan(2); // at least one hand-over
   expect(limited.final.paramsDigest).toBe(ps.final.paramsDigest);
   expect(existsSync(path.join(runsDir, '.s3', 'mltrain-local', 'runs', limited.runId, 'checkpoints'))).toBe(false);
