@@ -22,12 +22,10 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
 };
 
-export function protoPath(candidates: string[] = [__dirname, path.join(__dirname, '..', '..', 'lib', 'ps')]): string {
-  for (const dir of candidates) {
-    const file = path.join(dir, PROTO_FILE_NAME);
-    if (existsSync(file)) return file;
-  }
-  throw new Error(`${PROTO_FILE_NAME} not found in ${candidates.join(', ')}: a bundle must ship it beside itself`);
+export function protoPath(dir: string = __dirname): string {
+  const file = path.join(dir, PROTO_FILE_NAME);
+  if (!existsSync(file)) throw new Error(`${PROTO_FILE_NAME} not found in ${dir}: a bundle must ship it beside itself`);
+  return file;
 }
 
 // Field names stay as written in the .proto (snake_case); uint32 and double are plain numbers,
