@@ -28,6 +28,7 @@ beforeAll(() => {
 
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
+const BUNDLE = ['parameter-server.js', 'parameter-server.proto'];
 const fn = (name: string) => resources[`${name}LambdaFunction`].Properties;
 const instance = () => resources.MltrainParameterServer.Properties;
 const userData = (): string => instance().UserData['Fn::Base64']['Fn::Sub'][0];
@@ -66,12 +67,12 @@ test('admits the gRPC port only from the functions\' security group', () => {
   expect(JSON.stringify(resources)).not.toContain('0.0.0.0/0');
 });
 
-test('lets the instance read only the server bundle from the bucket and write only its own log group', () => {
+test('lets the instance read only the server bundle from the deployment bucket and write only its own log group', () => {
   const role = resources.MltrainParameterServerRole.Properties;
   expect(role.AssumeRolePolicyDocument.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
   const statements = role.Policies[0].PolicyDocument.Statement;
   expect(statements).toEqual([
-    { Effect: 'Allow', Action: ['s3:GetObject'], Resource: { 'Fn::Sub': '${DataBucket.Arn}/mltrain/parameter-server/*' } },
+    { Effect: 'Allow', Action: ['s3:GetObject'], Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${ServerlessDeploymentBucket}/mltrain/parameter-server/*' } },
     { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: { 'Fn::GetAtt': ['MltrainParameterServerLogGroup', 'Arn'] } },
   ]);
   expect(resources.MltrainParameterServerInstanceProfile.Properties.Roles).toEqual([{ Ref: 'MltrainParameterServerRole' }]);
@@ -82,19 +83,19 @@ test('lets the instance read only the server bundle from the bucket and write on
 test('boots with Node 22 and the packaged bundle, named by the digest of each of its files', () => {
   const script = userData();
   expect(script).toContain('dnf install -y nodejs22');
-  expect(script).toContain('ExecStart=/usr/bin/node-22 /opt/mltrain-ps/server.js --host 0.0.0.0 --port 27000');
-  const bundleDir = path.join(outDir, 'parameter-server');
-  for (const name of ['server.js', 'parameter-server.proto']) {
-    const sha = createHash('sha256').update(readFileSync(path.join(bundleDir, name))).digest('hex');
+  expect(script).toContain('ExecStart=/usr/bin/node-22 /opt/mltrain-ps/parameter-server.js --host 0.0.0.0 --port 27000');
+  // The bundle travels with the package (an extra artifact sls deploy uploads before the stack update).
+  for (const name of BUNDLE) {
+    const sha = createHash('sha256').update(readFileSync(path.join(outDir, name))).digest('hex');
     expect(script).toContain(`# mltrain-ps-file: ${name} ${sha}\n`);
   }
-  expect(script).toMatch(/^# mltrain-ps-bundle: s3:\/\/\$\{DataBucket\}\/mltrain\/parameter-server\/[0-9a-f]{16}\/$/m);
+  expect(script).toMatch(/^# mltrain-ps-bundle: s3:\/\/\$\{ServerlessDeploymentBucket\}\/mltrain\/parameter-server\/[0-9a-f]{16}\/$/m);
 });
 
 test('the bundle runs on its own (no node_modules) and answers Ping', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ps-bundle-'));
-  cpSync(path.join(outDir, 'parameter-server'), dir, { recursive: true });
-  const server = spawn(process.execPath, [path.join(dir, 'server.js'), '--host', '127.0.0.1', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const name of BUNDLE) cpSync(path.join(outDir, name), path.join(dir, name));
+  const server = spawn(process.execPath, [path.join(dir, 'parameter-server.js'), '--host', '127.0.0.1', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     const address = await new Promise<string>((resolve, reject) => {
       let out = '';

@@ -1,9 +1,14 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { startS3 } from '../../lib/local/servers';
+import { createLocalS3Client } from '../../lib/stores/s3-client';
+import { ExtraArtifacts } from '../../plugins/mltrain/src/artifacts';
 import { BOOTSTRAP_PLACEHOLDERS, bootstrapScript } from '../../plugins/mltrain/src/ec2/parameter-server-bootstrap';
-import { addEndpointToFunctions, amiArchitecture, parameterServerResources, resolveConfig } from '../../plugins/mltrain/src/ec2/parameter-server';
+import { addEndpointToFunctions, addParameterServer, amiArchitecture, parameterServerResources, resolveConfig } from '../../plugins/mltrain/src/ec2/parameter-server';
 
 // The plugin's parameter-server feature on its own: configuration checks, the image architecture,
 // the environment given to the functions, and a boot script that bash accepts.
@@ -34,18 +39,19 @@ test('gives every function, and only functions, the endpoint', () => {
 });
 
 test('the boot script uses only the placeholders CloudFormation fills in, and is valid bash', () => {
-  const files = { 'parameter-server.proto': 'a'.repeat(64), 'server.js': 'b'.repeat(64) };
+  const files = { 'parameter-server.js': 'b'.repeat(64), 'parameter-server.proto': 'a'.repeat(64) };
   const { resources } = parameterServerResources({ instanceType: 'c7g.large', port: 27001 }, { prefix: 'mltrain/parameter-server/0123456789abcdef/', files }, { service: 'svc', stage: 'dev' });
   const [script, vars] = (resources.MltrainParameterServer.Properties as any).UserData['Fn::Base64']['Fn::Sub'];
   expect(script).toBe(bootstrapScript({ port: 27001, bundlePrefix: 'mltrain/parameter-server/0123456789abcdef/', files }));
   const placeholders = [...new Set([...script.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]))].sort();
   expect(placeholders).toEqual([...BOOTSTRAP_PLACEHOLDERS].sort());
-  expect(vars).toEqual({ DataBucket: { Ref: 'DataBucket' }, LogGroup: { Ref: 'MltrainParameterServerLogGroup' } });
+  expect(vars).toEqual({ LogGroup: { Ref: 'MltrainParameterServerLogGroup' } }); // ServerlessDeploymentBucket is a resource
+
   expect(script).toContain('--port 27001');
   expect(script).toContain('systemctl start --no-block mltrain-ps.service');
 
   // What the instance receives, with the placeholders filled in as CloudFormation would.
-  const filled = script.replace('${DataBucket}', 'my-bucket').replace('${LogGroup}', '/mltrain/svc-dev-parameter-server');
+  const filled = script.replace('${ServerlessDeploymentBucket}', 'my-deployment-bucket').replace('${LogGroup}', '/mltrain/svc-dev-parameter-server');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ps-boot-'));
   try {
     writeFileSync(path.join(dir, 'boot.sh'), filled);
@@ -59,3 +65,34 @@ test('the boot script uses only the placeholders CloudFormation fills in, and is
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('registers the bundle as artifacts uploaded under content-addressed keys, with the digests the boot script checks', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ps-artifacts-'));
+  const s3 = await startS3({ directory: path.join(dir, 's3'), buckets: ['deployment-bucket'] });
+  try {
+    const template = { Resources: { WorkerLambdaFunction: { Type: 'AWS::Lambda::Function', Properties: {} } } as Record<string, unknown> };
+    const artifacts = new ExtraArtifacts();
+    const { bundle, functions } = await addParameterServer(template, { vpc: true, parameterServer: { instanceType: 't4g.small' } }, { service: 'svc', stage: 'dev' }, artifacts);
+    expect(functions).toEqual(['WorkerLambdaFunction']);
+    expect(artifacts.list.map((a) => [a.name, a.key])).toEqual([
+      ['parameter-server.js', `${bundle.prefix}parameter-server.js`],
+      ['parameter-server.proto', `${bundle.prefix}parameter-server.proto`],
+    ]);
+    // What sls package and sls deploy do with them: copy into the package folder, upload from there.
+    const packageDir = path.join(dir, 'package');
+    artifacts.copyInto(packageDir);
+    await artifacts.upload(packageDir, {
+      bucket: 'deployment-bucket', artifactDirectoryName: 'serverless/svc/dev/123',
+      sdkConfig: { region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, requestChecksumCalculation: 'WHEN_REQUIRED' },
+    });
+    const client = createLocalS3Client(s3.endpoint);
+    for (const [name, sha] of Object.entries(bundle.files)) {
+      const object = await client.send(new GetObjectCommand({ Bucket: 'deployment-bucket', Key: `${bundle.prefix}${name}` }));
+      const bytes = Buffer.from(await object.Body!.transformToByteArray());
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(sha);
+    }
+  } finally {
+    await s3.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);

@@ -11,6 +11,8 @@ export interface ExtraArtifact {
   name: string;
   /** Where the plugin built it. */
   source: string;
+  /** A fixed S3 key instead of one under this deployment's directory (content-addressed files, whose key changes only with their content). */
+  key?: string;
 }
 
 export interface DeployContext {
@@ -44,7 +46,7 @@ export class ExtraArtifacts {
     const s3 = new S3Client(ctx.sdkConfig);
     for (const item of this.items) {
       await s3.send(new PutObjectCommand({
-        Bucket: ctx.bucket, Key: ExtraArtifacts.key(ctx.artifactDirectoryName, item.name), Body: readFileSync(path.join(packageDir, item.name)),
+        Bucket: ctx.bucket, Key: item.key ?? ExtraArtifacts.key(ctx.artifactDirectoryName, item.name), Body: readFileSync(path.join(packageDir, item.name)),
       }));
     }
   }

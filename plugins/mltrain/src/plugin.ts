@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ExtraArtifacts } from './artifacts';
 import { addPeerDatabases, type CompiledTemplate } from './ec2';
-import { parameterServerHooks, type ServerlessForPs } from './ec2/parameter-server';
+import { addParameterServer, type ParameterServerConfig } from './ec2/parameter-server';
 import type { PeerDatabasesConfig } from './ec2/peer-databases';
 import { mltrainConfigSchema } from './schema';
 import { injectStateMachine, type StateMachineConfig } from './state-machines';
@@ -13,6 +13,8 @@ interface MltrainConfig {
   framework?: string;
   stateMachine?: StateMachineConfig;
   peerDatabases?: PeerDatabasesConfig;
+  vpc?: boolean;
+  parameterServer?: Partial<ParameterServerConfig>;
 }
 
 interface AwsProvider {
@@ -29,6 +31,7 @@ interface ServerlessLike {
   serviceDir: string;
   service: {
     service: string;
+    custom?: { mltrain?: MltrainConfig };
     provider: { stage?: string; compiledCloudFormationTemplate: CompiledTemplate };
     package: { artifactDirectoryName: string; path?: string };
   };
@@ -60,19 +63,16 @@ export class MltrainPlugin {
           const peers = addPeerDatabases(this.template(), mltrain.peerDatabases, options.param, this.names(), this.artifacts);
           utils.log.notice(`mltrain: ${peers} peer databases (EC2, Redis with the tensor module)`);
         }
-        await this.parameterServer(utils)['package:compileEvents']?.();
+        // The resolved configuration (serverless.service), as its values may be ${param:...}.
+        const resolved = this.serverless.service.custom?.mltrain;
+        if (resolved?.parameterServer) {
+          const { config, bundle } = await addParameterServer(this.template(), resolved, this.names(), this.artifacts);
+          utils.log.notice(`mltrain: parameter server (EC2 ${config.instanceType}, gRPC port ${config.port}, bundle ${bundle.prefix})`);
+        }
       },
-      'after:deploy:deploy': async () => this.parameterServer(utils)['after:deploy:deploy']?.(),
       'after:package:finalize': () => this.artifacts.copyInto(this.packageDir()),
       'after:aws:deploy:deploy:uploadArtifacts': () => this.uploadArtifacts(),
     };
-  }
-
-  private psHooks?: Record<string, () => Promise<void>>;
-
-  /** Made when first needed: it reads the resolved configuration, which the constructor does not see. */
-  private parameterServer(utils: PluginUtils): Record<string, () => Promise<void>> {
-    return (this.psHooks ??= parameterServerHooks(this.serverless as unknown as ServerlessForPs, utils.log));
   }
 
   private template(): CompiledTemplate {

@@ -1,12 +1,13 @@
 // The user data of the parameter server's instance (Amazon Linux 2023): install Node 22 and the
 // CloudWatch agent, and run the server bundle from the bucket as a systemd service.
 //
-// The bundle is content-addressed (mltrain/parameter-server/<sha>/) and named in the user data
-// with the SHA-256 of each file. New server code changes the user data, so CloudFormation stops
-// and starts the instance; the user data itself runs only at first boot, but the service's fetch
-// step runs at every start and reads the *current* user data from the instance metadata, so it
-// fetches the new bundle. `sls deploy` uploads the bundle after the stack update: the fetch step
-// waits for it (bounded, 30 minutes) and checks every file's digest before the server starts.
+// The bundle is content-addressed (mltrain/parameter-server/<sha>/ in the deployment bucket) and
+// named in the user data with the SHA-256 of each file. New server code changes the user data, so
+// CloudFormation stops and starts the instance; the user data itself runs only at first boot, but
+// the service's fetch step runs at every start and reads the *current* user data from the
+// instance metadata, so it fetches the new bundle. `sls deploy` uploads the bundle before the
+// stack update; the fetch step still retries for a few minutes (bounded) and checks every file's
+// digest before the server starts.
 
 export interface BootstrapInput {
   port: number;
@@ -17,13 +18,13 @@ export interface BootstrapInput {
 }
 
 /** Placeholders CloudFormation's Fn::Sub fills in; the script uses no other `${...}`. */
-export const BOOTSTRAP_PLACEHOLDERS = ['DataBucket', 'LogGroup'] as const;
+export const BOOTSTRAP_PLACEHOLDERS = ['ServerlessDeploymentBucket', 'LogGroup'] as const;
 
 export function bootstrapScript(input: BootstrapInput): string {
   const fileLines = Object.entries(input.files).map(([name, sha]) => `# mltrain-ps-file: ${name} ${sha}`).join('\n');
   return `#!/bin/bash
 # mltrain hybrid parameter server (gRPC on port ${input.port})
-# mltrain-ps-bundle: s3://\${DataBucket}/${input.bundlePrefix}
+# mltrain-ps-bundle: s3://\${ServerlessDeploymentBucket}/${input.bundlePrefix}
 ${fileLines}
 set -euo pipefail
 dnf install -y nodejs22 amazon-cloudwatch-agent logrotate
@@ -40,7 +41,7 @@ userdata=$(curl -sf -H "X-aws-ec2-metadata-token: $token" "$imds/user-data")
 bundle=$(printf '%s\\n' "$userdata" | sed -n 's/^# mltrain-ps-bundle: //p')
 staging=$(mktemp -d)
 trap 'rm -rf "$staging"' EXIT
-for attempt in $(seq 1 60); do
+for attempt in $(seq 1 20); do
   ok=1
   while read -r name sha; do
     aws s3 cp --only-show-errors "$bundle$name" "$staging/$name" 2>/dev/null || { ok=0; break; }
@@ -50,8 +51,8 @@ for attempt in $(seq 1 60); do
     install -o mltrain-ps -g mltrain-ps -m 0644 "$staging"/* /opt/mltrain-ps/
     exit 0
   fi
-  echo "bundle $bundle not in the bucket yet (sls deploy uploads it after the stack update); attempt $attempt of 60" >&2
-  sleep 30
+  echo "bundle $bundle not fetched (or a digest differs); attempt $attempt of 20" >&2
+  sleep 15
 done
 echo "gave up waiting for the bundle $bundle" >&2
 exit 1
@@ -67,10 +68,10 @@ Wants=network-online.target
 [Service]
 User=mltrain-ps
 ExecStartPre=+/usr/local/bin/mltrain-ps-fetch
-ExecStart=/usr/bin/node-22 /opt/mltrain-ps/server.js --host 0.0.0.0 --port ${input.port} --log-file /var/log/mltrain-ps/server.jsonl
+ExecStart=/usr/bin/node-22 /opt/mltrain-ps/parameter-server.js --host 0.0.0.0 --port ${input.port} --log-file /var/log/mltrain-ps/server.jsonl
 Restart=always
 RestartSec=5
-TimeoutStartSec=35min
+TimeoutStartSec=10min
 LimitNOFILE=65536
 
 [Install]

@@ -1,17 +1,19 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { build } from 'esbuild';
+import type { ExtraArtifacts } from '../artifacts';
+import type { CompiledTemplate } from './index';
 import { PS_PROTO_SOURCE } from '../esbuild/copy-ps-proto';
-import { BOOTSTRAP_PLACEHOLDERS, bootstrapScript } from './parameter-server-bootstrap';
+import { bootstrapScript } from './parameter-server-bootstrap';
 
 // The hybrid parameter server's EC2 instance (custom.mltrain.parameterServer): Amazon Linux 2023,
 // in private subnet A of the network module's VPC, behind MltrainDataSecurityGroup with one
 // ingress rule admitting the gRPC port from MltrainFunctionSecurityGroup only. Its role reads the
-// server bundle from the data bucket and writes its log group. The functions find it through
-// MLTRAIN_PS_ENDPOINT (its private IP and port). `sls package` builds the bundle offline;
-// `sls deploy` uploads it to the bucket, where the instance's boot waits for it.
+// server bundle from the deployment bucket and writes its log group. The functions find it through
+// MLTRAIN_PS_ENDPOINT (its private IP and port). `sls package` builds the bundle offline (an extra
+// artifact in the package folder); `sls deploy` uploads it before the stack update.
 
 export interface ParameterServerConfig {
   instanceType: string;
@@ -20,8 +22,8 @@ export interface ParameterServerConfig {
 
 export const PS_DEFAULTS: ParameterServerConfig = { instanceType: 'c7g.large', port: 27000 };
 export const PS_ENDPOINT_ENV = 'MLTRAIN_PS_ENDPOINT';
+export const SERVER_BUNDLE = 'parameter-server.js';
 export const SERVER_ENTRY = path.resolve(__dirname, '..', '..', '..', '..', 'services', 'ps', 'server', 'main.ts');
-const BUNDLE_DIR = 'parameter-server';
 
 export const PS_LOGICAL_IDS = {
   instance: 'MltrainParameterServer',
@@ -34,7 +36,7 @@ export const PS_LOGICAL_IDS = {
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: string[] }>;
 
 export interface ServerBundle {
-  /** Folder holding server.js and the .proto. */
+  /** Folder holding parameter-server.js and the .proto. */
   dir: string;
   /** mltrain/parameter-server/<sha>/ */
   prefix: string;
@@ -83,8 +85,8 @@ export function parameterServerResources(config: ParameterServerConfig, bundle: 
           PolicyDocument: {
             Version: '2012-10-17',
             Statement: [
-              // Only the server bundle: never the datasets or the runs' state.
-              { Effect: 'Allow', Action: ['s3:GetObject'], Resource: { 'Fn::Sub': '${DataBucket.Arn}/mltrain/parameter-server/*' } },
+              // Only the server bundle: not the datasets, the runs' state or the functions' code.
+              { Effect: 'Allow', Action: ['s3:GetObject'], Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${ServerlessDeploymentBucket}/mltrain/parameter-server/*' } },
               { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: { 'Fn::GetAtt': [ids.logGroup, 'Arn'] } },
             ],
           },
@@ -115,10 +117,10 @@ export function parameterServerResources(config: ParameterServerConfig, bundle: 
         SecurityGroupIds: [{ Ref: 'MltrainDataSecurityGroup' }],
         IamInstanceProfile: { Ref: ids.profile },
         BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 16, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }],
-        UserData: { 'Fn::Base64': { 'Fn::Sub': [script, Object.fromEntries(BOOTSTRAP_PLACEHOLDERS.map((p) => [p, { Ref: p === 'LogGroup' ? ids.logGroup : p }]))] } },
+        UserData: { 'Fn::Base64': { 'Fn::Sub': [script, { LogGroup: { Ref: ids.logGroup } }] } },
         Tags: [{ Key: 'Name', Value: name }],
       },
-      // The boot fetches the bundle from the bucket and ships logs: both must exist first.
+      // The boot ships its logs there.
       DependsOn: [ids.logGroup],
     },
   };
@@ -143,12 +145,11 @@ export function addEndpointToFunctions(resources: Resources, endpoint: unknown):
   return named;
 }
 
-/** Bundles the server (services/ps/server/main.ts) with its .proto into `packageDir/parameter-server/`. */
-export async function buildServerBundle(packageDir: string): Promise<ServerBundle> {
-  const dir = path.join(packageDir, BUNDLE_DIR);
+/** Bundles the server (services/ps/server/main.ts) into `dir/parameter-server.js`, with its .proto beside it. */
+export async function buildServerBundle(dir: string): Promise<ServerBundle> {
   mkdirSync(dir, { recursive: true });
   await build({
-    entryPoints: [SERVER_ENTRY], outfile: path.join(dir, 'server.js'), bundle: true, platform: 'node', target: 'node20', format: 'cjs',
+    entryPoints: [SERVER_ENTRY], outfile: path.join(dir, SERVER_BUNDLE), bundle: true, platform: 'node', target: 'node20', format: 'cjs',
     minify: false, sourcemap: false, logLevel: 'silent',
   });
   copyFileSync(PS_PROTO_SOURCE, path.join(dir, path.basename(PS_PROTO_SOURCE)));
@@ -166,87 +167,20 @@ export function describeBundle(dir: string): ServerBundle {
   return { dir, prefix: `mltrain/parameter-server/${whole.digest('hex').slice(0, 16)}/`, files };
 }
 
-/** Puts the bundle's files in the bucket unless they are there already (an unchanged deploy). */
-export async function uploadServerBundle(s3: S3Client, bucket: string, bundle: ServerBundle): Promise<number> {
-  let uploaded = 0;
-  for (const name of Object.keys(bundle.files)) {
-    const key = `${bundle.prefix}${name}`;
-    const exists = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(() => true, () => false);
-    if (exists) continue;
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(path.join(bundle.dir, name)) }));
-    uploaded += 1;
-  }
-  return uploaded;
-}
-
-// --- wiring into the Serverless lifecycle -------------------------------------------------------
-
-interface AwsProviderLike {
-  getStage(): string;
-  naming: { getStackName(): string };
-  getAwsSdkV3Config(): Promise<Record<string, unknown>>;
-}
-
-export interface ServerlessForPs {
-  serviceDir?: string;
-  service: {
-    service: string;
-    custom?: { mltrain?: { vpc?: boolean; parameterServer?: Partial<ParameterServerConfig> } };
-    provider: { compiledCloudFormationTemplate: { Resources: Resources; Outputs?: Record<string, unknown> } };
-  };
-  getProvider(name: 'aws'): AwsProviderLike;
-}
-
-interface Log {
-  notice(msg: string): void;
-  verbose(msg: string): void;
-}
-
-/** Hooks of the feature; none when the service declares no parameter server. */
-export function parameterServerHooks(serverless: ServerlessForPs, log: Log): Record<string, () => Promise<void>> {
-  if (!serverless.service.custom?.mltrain?.parameterServer) return {};
-  // Serverless always works in <service>/.serverless and moves the result to --package at the end
-  // (and back before a deploy of a --package folder), so the bundle goes there as well.
-  const packageDir = () => path.join(serverless.serviceDir ?? '.', '.serverless');
-  let bundle: ServerBundle | undefined;
-  return {
-    'package:compileEvents': async () => {
-      const mltrain = serverless.service.custom!.mltrain!;
-      const config = resolveConfig(mltrain.parameterServer, mltrain.vpc);
-      bundle = await buildServerBundle(packageDir());
-      const provider = serverless.getProvider('aws');
-      const { resources, outputs, endpoint } = parameterServerResources(config, bundle, { service: serverless.service.service, stage: provider.getStage() });
-      const template = serverless.service.provider.compiledCloudFormationTemplate;
-      Object.assign(template.Resources, resources);
-      template.Outputs = { ...template.Outputs, ...outputs };
-      const functions = addEndpointToFunctions(template.Resources, endpoint);
-      log.verbose(`mltrain: parameter server ${config.instanceType} on port ${config.port}, bundle ${bundle.prefix}, endpoint given to ${functions.join(', ')}`);
-    },
-    'after:deploy:deploy': async () => {
-      const provider = serverless.getProvider('aws');
-      bundle ??= describeBundle(path.join(packageDir(), BUNDLE_DIR));
-      const bucket = await stackOutput(provider, 'DataBucketName');
-      const uploaded = await uploadServerBundle(new S3Client(await provider.getAwsSdkV3Config()), bucket, bundle);
-      log.notice(uploaded
-        ? `mltrain: uploaded the parameter server bundle to s3://${bucket}/${bundle.prefix}; the instance starts it once fetched`
-        : `mltrain: the parameter server bundle s3://${bucket}/${bundle.prefix} is already in place`);
-    },
-  };
-}
-
-interface CloudFormationModule {
-  CloudFormationClient: new (config: object) => { send(command: object): Promise<{ Stacks?: { Outputs?: { OutputKey?: string; OutputValue?: string }[] }[] }> };
-  DescribeStacksCommand: new (input: { StackName: string }) => object;
-}
-
-async function stackOutput(provider: AwsProviderLike, key: string): Promise<string> {
-  // The CloudFormation client ships with the Serverless Framework, not with this repository.
-  const serverlessDir = path.dirname(require.resolve('serverless/package.json'));
-  const cfn = require(require.resolve('@aws-sdk/client-cloudformation', { paths: [serverlessDir] })) as CloudFormationModule;
-  const client = new cfn.CloudFormationClient(await provider.getAwsSdkV3Config());
-  const stackName = provider.naming.getStackName();
-  const out = await client.send(new cfn.DescribeStacksCommand({ StackName: stackName }));
-  const value = out.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === key)?.OutputValue;
-  if (!value) throw new Error(`stack ${stackName} has no output ${key}`);
-  return value;
+/**
+ * Adds the parameter server to the compiled template and registers its bundle as extra artifacts:
+ * the plugin uploads them to the deployment bucket before the stack update, under keys that change
+ * only with their content (so an unchanged server does not restart the instance).
+ */
+export async function addParameterServer(
+  template: CompiledTemplate, mltrain: { vpc?: boolean; parameterServer?: Partial<ParameterServerConfig> },
+  names: { service: string; stage: string }, artifacts: ExtraArtifacts,
+): Promise<{ config: ParameterServerConfig; bundle: ServerBundle; functions: string[] }> {
+  const config = resolveConfig(mltrain.parameterServer, mltrain.vpc);
+  const bundle = await buildServerBundle(mkdtempSync(path.join(os.tmpdir(), 'mltrain-ps-bundle-')));
+  const { resources, outputs, endpoint } = parameterServerResources(config, bundle, names);
+  Object.assign(template.Resources, resources);
+  template.Outputs = { ...template.Outputs, ...outputs };
+  for (const name of Object.keys(bundle.files)) artifacts.add({ name, source: path.join(bundle.dir, name), key: `${bundle.prefix}${name}` });
+  return { config, bundle, functions: addEndpointToFunctions(template.Resources as Resources, endpoint) };
 }
