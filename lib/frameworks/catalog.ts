@@ -18,7 +18,7 @@ export interface FrameworkInfo {
   available: boolean;
   /** Trains in one process (the GPU baseline): one progress report per epoch, not one per worker. */
   singleProcess?: boolean;
-  /** EC2 instances a run keeps busy, priced over the run's wall time in the cost estimate. */
+  /** EC2 instances a run keeps busy (the GPU baseline's instance, the parameter server's VM), priced over the run's wall time. */
   instances?: { type: string; count: number }[];
 }
 

@@ -58,7 +58,10 @@ export class LocalRuntime {
   static async start(opts: LocalRuntimeOptions): Promise<LocalRuntime> {
     mkdirSync(opts.s3Dir, { recursive: true });
     const kinds: ServerKind[] = ['s3', ...(opts.servers ?? []).filter((k) => k !== 's3')];
-    const servers = await startServers(kinds, { s3: { directory: opts.s3Dir, buckets: [LOCAL_BUCKET] } });
+    const servers = await startServers(kinds, {
+      s3: { directory: opts.s3Dir, buckets: [LOCAL_BUCKET] },
+      'parameter-server': { logFile: path.join(opts.runDir, 'logs', 'parameter-server.jsonl') },
+    });
     try {
       const services = opts.services.map((name) =>
         loadServiceDefinition(path.resolve(REPO_ROOT, 'services', name), { stage: LOCAL_STAGE, resources: LOCAL_RESOURCES }));

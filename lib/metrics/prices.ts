@@ -11,5 +11,5 @@ export const PRICES = {
   s3PerWriteRequest: 0.005 / 1000, // PUT, COPY, POST, LIST
   s3PerReadRequest: 0.0004 / 1000, // GET and the rest
   sqsPerRequest: 0.4 / 1e6,
-  ec2PerHour: { 'g4dn.xlarge': 0.526 } as Record<string, number>,
+  ec2PerHour: { 'g4dn.xlarge': 0.526, 'c7g.large': 0.0725 } as Record<string, number>,
 } as const;

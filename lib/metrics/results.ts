@@ -63,7 +63,7 @@ export interface RunArtifacts {
   invocations: InvocationUsage[];
   /** State transitions counted by Step Functions (local or AWS), for SPIRT. */
   stateTransitions?: number;
-  /** EC2 instances the run keeps busy for its wall time (the GPU baseline's instance). */
+  /** EC2 instances the run keeps busy for its wall time (the GPU baseline's instance, the parameter server's VM). */
   instances?: { type: string; count: number }[];
 }
 

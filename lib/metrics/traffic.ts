@@ -1,6 +1,6 @@
 // Bytes and requests per store, counted where the requests are made (the store implementations).
 
-export const REQUEST_KINDS = ['s3', 'sqs', 'redis', 'memcached', 'dynamodb', 'lambdaInvocations', 'stateTransitions'] as const;
+export const REQUEST_KINDS = ['s3', 'sqs', 'redis', 'memcached', 'dynamodb', 'lambdaInvocations', 'stateTransitions', 'parameterServer'] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
 export interface TrafficSnapshot {

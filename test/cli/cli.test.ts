@@ -1,5 +1,6 @@
 import { main } from '../../lib/cli/main';
 import { toTrainingConfig } from '../../lib/cli/options';
+import { FRAMEWORK_NAMES, FRAMEWORKS } from '../../lib/frameworks/catalog';
 
 // Bad command lines are refused before anything starts, with a message naming the problem.
 
@@ -20,10 +21,13 @@ test('an unknown framework lists the known ones', async () => {
   expect(err).toContain('unknown framework "tensorflow-on-spark"; known frameworks: allreduce, scatter-reduce, spirt, mlless, ps, gpu');
 });
 
-test('a framework that does not exist yet says which ones do', async () => {
-  const { code, err } = await runCli('run', 'spirt');
+// Frameworks become available one by one: ask for one that is not (yet), if any is left.
+const pending = FRAMEWORK_NAMES.find((name) => !FRAMEWORKS[name].available);
+(pending ? test : test.skip)('a framework that does not exist yet says which ones do', async () => {
+  const { code, err } = await runCli('run', pending!);
   expect(code).toBe(2);
-  expect(err).toContain('framework "spirt" (SPIRT) is not implemented yet; available now: allreduce');
+  expect(err).toMatch(new RegExp(`framework "${pending}" \\(${FRAMEWORKS[pending!].title}\\) is not implemented yet; available now: allreduce(, [a-z-]+)*\n`));
+  expect(err).toMatch(/available now: .*\bps\b/);
 });
 
 test('an option value outside its choices names the option and the allowed values', async () => {

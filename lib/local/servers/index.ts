@@ -1,5 +1,6 @@
 import { startDynamo, type DynamoOptions } from './dynamodb';
 import { startMemcached, type MemcachedOptions } from './memcached';
+import { startParameterServer, type ParameterServerLaunchOptions } from './parameter-server';
 import { startRedis, type RedisOptions } from './redis';
 import { startS3, type S3Options } from './s3';
 import { startSqs } from './sqs';
@@ -8,6 +9,7 @@ import type { RunningServer, ServerKind } from './types';
 export { startDynamo, type DynamoOptions } from './dynamodb';
 export { freePort, PortInUseError, withPortRetry } from './free-port';
 export { startMemcached, type MemcachedOptions } from './memcached';
+export { startParameterServer, type ParameterServerLaunchOptions } from './parameter-server';
 export { startRedis, type RedisModule, type RedisOptions } from './redis';
 export { startS3, type S3Options, type S3Server } from './s3';
 export { startSqs } from './sqs';
@@ -19,6 +21,7 @@ export interface ServerSetOptions {
   dynamodb?: DynamoOptions;
   redis?: RedisOptions;
   memcached?: MemcachedOptions;
+  'parameter-server'?: ParameterServerLaunchOptions;
 }
 
 export interface ServerSet {
@@ -29,7 +32,7 @@ export interface ServerSet {
   stop(): Promise<void>;
 }
 
-const SERVER_KINDS: readonly ServerKind[] = ['s3', 'sqs', 'redis', 'memcached', 'dynamodb'];
+const SERVER_KINDS: readonly ServerKind[] = ['s3', 'sqs', 'redis', 'memcached', 'dynamodb', 'parameter-server'];
 
 function startOne(kind: ServerKind, opts: ServerSetOptions): Promise<RunningServer> {
   switch (kind) {
@@ -43,6 +46,8 @@ function startOne(kind: ServerKind, opts: ServerSetOptions): Promise<RunningServ
       return startRedis(opts.redis);
     case 'memcached':
       return startMemcached(opts.memcached);
+    case 'parameter-server':
+      return startParameterServer(opts['parameter-server']);
   }
 }
 

@@ -1,12 +1,12 @@
 /** Kinds of local server the embedded runtime can start; each stands in for one AWS service. */
-export type ServerKind = 's3' | 'sqs' | 'redis' | 'memcached' | 'dynamodb';
+export type ServerKind = 's3' | 'sqs' | 'redis' | 'memcached' | 'dynamodb' | 'parameter-server';
 
 /** A local server bound to 127.0.0.1 on a free port, started and stopped by the runtime. */
 export interface RunningServer {
   kind: ServerKind;
   host: '127.0.0.1';
   port: number;
-  /** How to reach it, e.g. http://127.0.0.1:PORT or redis://127.0.0.1:PORT (memcached: 127.0.0.1:PORT). */
+  /** How to reach it, e.g. http://127.0.0.1:PORT or redis://127.0.0.1:PORT (memcached, parameter-server: 127.0.0.1:PORT). */
   endpoint: string;
   /** Environment variables that point clients at this server. Never contains a secret. */
   env: Record<string, string>;

@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { buildGpuTrainerBundle } from '../../../gpu/bundle';
+import { ExtraArtifacts } from './artifacts';
 import { uploadExtraArtifacts, type DeployHost } from './artifacts/upload';
 import { deleteBeforeEmptying, emptyBucketResources } from './cleanup/empty-buckets';
 import { addPeerDatabases, type CompiledTemplate } from './ec2';
 import { GPU_IDS, GPU_TRAINER_ARTIFACT, gpuInstanceTemplate, type GpuInstanceConfig } from './ec2/gpu-instance';
+import { addParameterServer, type ParameterServerConfig } from './ec2/parameter-server';
 import type { PeerDatabasesConfig } from './ec2/peer-databases';
 import { packageLayers, packagingDir, type LayerHost } from './layers';
 import { functionVpcConfig, networkResources, type InterfaceEndpointService } from './network';
@@ -22,6 +24,7 @@ interface MltrainConfig {
   vpc?: boolean | { interfaceEndpoints?: InterfaceEndpointService[]; cidr?: string };
   gpuInstance?: GpuInstanceConfig;
   emptyOnRemove?: string[];
+  parameterServer?: Partial<ParameterServerConfig>;
 }
 
 interface AwsProvider {
@@ -57,6 +60,7 @@ const NODE_MODULES = path.join(REPO_ROOT, 'node_modules');
 
 export class MltrainPlugin {
   readonly hooks: Record<string, () => void | Promise<void>>;
+  private readonly artifacts = new ExtraArtifacts();
 
   constructor(private readonly serverless: ServerlessLike, private readonly options: { param?: string[]; stage?: string; package?: string }, utils: PluginUtils) {
     serverless.configSchemaHandler.defineCustomProperties(mltrainConfigSchema);
@@ -84,14 +88,39 @@ export class MltrainPlugin {
           const peers = addPeerDatabases(this.template(), mltrain.peerDatabases, options.param, this.names());
           notice(`${peers} peer databases (EC2, Redis with the tensor module)`);
         }
+        // The resolved configuration (serverless.service), as its values may be ${param:...}.
+        const resolved = this.serverless.service.custom?.mltrain;
+        if (resolved?.parameterServer) {
+          const { config, bundle } = await addParameterServer(this.template(), { vpc: Boolean(resolved.vpc), parameterServer: resolved.parameterServer }, this.names(), this.artifacts);
+          notice(`parameter server (EC2 ${config.instanceType}, gRPC port ${config.port}, bundle ${bundle.prefix})`);
+        }
         await addNetworkGpuAndCleanup(serverless, notice);
       },
-      'after:aws:deploy:deploy:uploadArtifacts': async () => { await uploadExtraArtifacts(serverless, notice); },
+      // The parameter server's content-addressed bundle goes in after osls settles the package folder.
+      'after:package:finalize': () => this.artifacts.copyInto(this.packageDir()),
+      'after:aws:deploy:deploy:uploadArtifacts': async () => {
+        await uploadExtraArtifacts(serverless, notice);
+        await this.uploadArtifacts();
+      },
     };
   }
 
   private template(): CompiledTemplate {
     return this.serverless.service.provider.compiledCloudFormationTemplate;
+  }
+
+  private packageDir(): string {
+    return path.resolve(this.serverless.serviceDir, this.options.package ?? this.serverless.service.package.path ?? '.serverless');
+  }
+
+  private async uploadArtifacts(): Promise<void> {
+    if (this.artifacts.list.length === 0) return;
+    const provider = this.serverless.getProvider('aws');
+    await this.artifacts.upload(this.packageDir(), {
+      bucket: await provider.getServerlessDeploymentBucketName!(),
+      artifactDirectoryName: this.serverless.service.package.artifactDirectoryName!,
+      sdkConfig: provider.getAwsSdkV3Config?.() ?? {},
+    });
   }
 
   private names() {

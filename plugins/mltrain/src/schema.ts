@@ -58,6 +58,15 @@ export const mltrainConfigSchema = {
         },
         /** Buckets (logical ids) emptied by a custom resource when the stack is removed. */
         emptyOnRemove: { type: 'array', items: logicalId, uniqueItems: true },
+        /** ec2/parameter-server.ts: the hybrid parameter server's instance. */
+        parameterServer: {
+          type: 'object',
+          properties: {
+            instanceType: { type: 'string', pattern: '^[a-z][a-z0-9-]*\\.[a-z0-9]+$' },
+            port: { type: 'integer', minimum: 1024, maximum: 65535 },
+          },
+          additionalProperties: false,
+        },
       },
       required: ['framework'],
       additionalProperties: false,

@@ -1,0 +1,250 @@
+import { status } from '@grpc/grpc-js';
+import type { FunctionInvoker } from '../../functions/invoker';
+import { initBackend } from '../../ml/backend';
+import { batchAt, stepsPerEpoch } from '../../ml/data/batches';
+import { downloadShard, downloadTestSet, loadManifest } from '../../ml/data/bucket';
+import type { Dataset } from '../../ml/data/types';
+import { createModel, type FlatModel } from '../../ml/models';
+import { deriveSeed, shuffledIndices } from '../../ml/random';
+import { encodeTensor, sha256Hex } from '../../ml/tensor';
+import { emptyTraffic, type TrafficCounter } from '../../metrics/traffic';
+import { ParameterServerCallError, type ParameterServerClient, type PulledModel } from '../../ps/client';
+import type { OptimizerConfigMessage } from '../../ps/proto';
+import { saveJson } from '../../stores/json';
+import type { ObjectStore } from '../../stores/types';
+import type { Logger } from '../../util/log';
+import type { EpochStats } from '../allreduce/checkpoint';
+import type { EpochProgress, EpochSummary, RunDone, WorkerReport } from '../reports';
+import { markRunFailed, RunFailedError, throwIfRunFailed } from '../run-status';
+import { runKeys } from '../run-keys';
+import { TimeBudget } from '../time-budget';
+import type { TrainingConfig } from '../training-config';
+import { loadPsCheckpoint, savePsCheckpoint, type PsWorkerState } from './checkpoint';
+import type { WorkerEvent } from './events';
+
+export interface PsWorkerDeps {
+  store: ObjectStore;
+  traffic: TrafficCounter;
+  invoker: FunctionInvoker;
+  workerFunctionName: string;
+  ps: ParameterServerClient;
+  remainingTimeMs: () => number;
+  log: Logger;
+}
+
+export type PsWorkerOutcome =
+  | { status: 'finished'; runId: string; rank: number; paramsDigest: string }
+  | { status: 'handed-over'; runId: string; rank: number; epoch: number; step: number; invocation: number };
+
+/** The invocation's time ran out while waiting for the server: the next invocation carries on. */
+class OutOfTimeError extends Error {
+  constructor(what: string) {
+    super(`the invocation's time ran out while waiting for ${what}`);
+    this.name = 'OutOfTimeError';
+  }
+}
+
+/**
+ * One worker of LambdaML's hybrid parameter server (frameworks.md §3): for every batch of its shard,
+ * pull the current model, compute the gradient, push it. The server applies the mean of the N
+ * workers' gradients with the run's optimizer, so step g is computed on model version g.
+ */
+export async function runPsWorker(event: WorkerEvent, deps: PsWorkerDeps): Promise<PsWorkerOutcome> {
+  const { runId, rank } = event;
+  const log = deps.log.child({ runId, rank, invocation: event.invocation });
+  try {
+    return await train(event, deps, log);
+  } catch (err) {
+    const cause = await explain(err, deps.store, runId);
+    if (cause instanceof RunFailedError) {
+      log.error('stopping: the run was failed elsewhere', { reason: cause.failure.reason });
+      throw cause;
+    }
+    const failure = await markRunFailed(deps.store, runId, cause.message, `worker ${rank}`).catch(() => undefined);
+    // Dropping the model ends the other workers' waits at once (ABORTED) instead of at their deadline.
+    await deps.ps.delete(runId).catch(() => undefined);
+    log.error('worker failed', { error: cause, reason: failure?.reason });
+    throw cause;
+  }
+}
+
+/** A failure as worth reporting: the run's recorded failure when the server only says the model is gone. */
+async function explain(err: unknown, store: ObjectStore, runId: string): Promise<Error> {
+  if (err instanceof ParameterServerCallError) {
+    if (err.code === status.ABORTED || err.code === status.NOT_FOUND) {
+      const recorded = await throwIfRunFailed(store, runId).then(() => undefined, (e: unknown) => e);
+      if (recorded instanceof RunFailedError) return recorded;
+    }
+    // A wait that ran out names the workers the server waited for: that is the message.
+    if (err.code === status.DEADLINE_EXCEEDED) return new Error(`parameter server: ${err.details}`);
+  }
+  return err as Error;
+}
+
+async function train(event: WorkerEvent, deps: PsWorkerDeps, log: Logger): Promise<PsWorkerOutcome> {
+  const { runId, rank, numWorkers, config } = event;
+  const { store, ps } = deps;
+  const keys = runKeys(runId);
+  const backend = await initBackend();
+  const manifest = await loadManifest(store, event.manifestKey, numWorkers);
+  const shard = await downloadShard(store, manifest, rank);
+  const testSet = rank === 0 ? await downloadTestSet(store, manifest) : undefined;
+  const model = createModel(config.model, { inputShape: manifest.train[rank].featureShape, numClasses: manifest.train[rank].numClasses });
+  const budget = new TimeBudget(deps.remainingTimeMs);
+  const steps = stepsPerEpoch(shard.count, config.batchSize);
+
+  const state = event.invocation > 1 ? await loadPsCheckpoint(store, keys.checkpoint(rank)) : freshState();
+  deps.traffic.restore(state.traffic);
+  state.invocations = event.invocation;
+  // A worker starting late must not create a model for a run that has already failed.
+  await throwIfRunFailed(store, runId);
+  // Joining is idempotent: a later invocation rejoins, and the server keeps the model it has.
+  const joined = await ps.register({ runId, rank, numWorkers, optimizer: optimizerMessage(config), initialParams: model.initialParams(config.seed) });
+  if (joined.created && (state.epoch > 1 || state.step > 0)) {
+    throw new Error(`the parameter server at ${ps.endpoint} no longer holds run ${runId}'s model (restarted, or the model expired), so worker ${rank} cannot resume at epoch ${state.epoch}, batch ${state.step}`);
+  }
+  log.info('worker started', { backend: backend.name, epoch: state.epoch, step: state.step, shardSize: shard.count, params: model.numParams, serverVersion: joined.version });
+
+  /** Model version `version`, waiting for the other workers as long as the sync timeout and the invocation allow. */
+  let latest: PulledModel | undefined; // the epoch's end is pulled for evaluation and again for the next step
+  const pull = async (version: number): Promise<PulledModel> => {
+    if (latest?.version === version) return latest;
+    const syncMs = config.syncTimeoutSeconds * 1000;
+    const budgetMs = deps.remainingTimeMs() - budget.handOverCostMs();
+    const waitMs = Math.min(syncMs, budgetMs);
+    if (waitMs <= 0) throw new OutOfTimeError(`model version ${version}`);
+    try {
+      const pulled = await ps.pull(runId, rank, version, waitMs, model.numParams);
+      if (pulled.version !== version) throw new Error(`the server returned model version ${pulled.version} for step ${version}: another process pushed for worker ${rank}`);
+      latest = pulled;
+      return pulled;
+    } catch (err) {
+      if (err instanceof ParameterServerCallError && err.code === status.DEADLINE_EXCEEDED && waitMs < syncMs) throw new OutOfTimeError(`model version ${version}`);
+      throw err;
+    }
+  };
+
+  try {
+    for (; state.epoch <= config.epochs; state.epoch++, state.step = 0) {
+      const order = shuffledIndices(shard.count, deriveSeed(config.seed, state.epoch, rank));
+      for (; state.step < steps; state.step++) {
+        if (budget.shouldHandOver()) return await handOver(event, deps, state, log);
+        const version = (state.epoch - 1) * steps + state.step;
+        const t0 = performance.now();
+        const current = await pull(version);
+        const t1 = performance.now();
+        model.setParams(current.params);
+        const { loss, grad } = model.gradient(batchAt(shard, order, state.step, config.batchSize));
+        const t2 = performance.now();
+        await ps.push(runId, rank, version, grad);
+        const t3 = performance.now();
+        addStep(state.epochStats, loss, t2 - t1, (t1 - t0) + (t3 - t2), current.updateSeconds);
+        budget.recordStep(t3 - t0);
+      }
+      await finishEpoch(event, deps, state, model, testSet, () => pull(state.epoch * steps), log);
+    }
+    return await finishRun(event, deps, await pull(config.epochs * steps), backend.name, log);
+  } catch (err) {
+    // Nothing of the current step is lost: the next invocation pulls the same version again, and
+    // a gradient it pushes again for the same step overwrites this one's (the same bytes).
+    if (err instanceof OutOfTimeError) return handOver(event, deps, state, log);
+    throw err;
+  }
+}
+
+function freshState(): PsWorkerState {
+  return { epoch: 1, step: 0, epochStats: newEpochStats(), traffic: emptyTraffic(), invocations: 1 };
+}
+
+function newEpochStats(): EpochStats {
+  return { lossSum: 0, steps: 0, computeSeconds: 0, syncSeconds: 0, updateSeconds: 0, startedAt: Date.now() };
+}
+
+function addStep(s: EpochStats, loss: number, computeMs: number, syncMs: number, updateSeconds: number): void {
+  s.lossSum += loss;
+  s.steps += 1;
+  s.computeSeconds += computeMs / 1000;
+  s.syncSeconds += syncMs / 1000;
+  // The update happens on the server; its time is reported with the pulled model.
+  s.updateSeconds += updateSeconds;
+}
+
+/** The run's optimizer, as the server builds it (the same settings AllReduce's workers use). */
+export function optimizerMessage(config: TrainingConfig): OptimizerConfigMessage {
+  return config.optimizer === 'adam'
+    ? { kind: 'adam', lr: config.lr, momentum: 0, weight_decay: config.weightDecay }
+    : { kind: 'sgd', lr: config.lr, momentum: config.momentum, weight_decay: config.weightDecay };
+}
+
+async function handOver(event: WorkerEvent, deps: PsWorkerDeps, state: PsWorkerState, log: Logger): Promise<PsWorkerOutcome> {
+  state.traffic = deps.traffic.snapshot();
+  await savePsCheckpoint(deps.store, runKeys(event.runId).checkpoint(event.rank), state);
+  const next = { ...event, invocation: event.invocation + 1 };
+  await deps.invoker.invokeAsync(deps.workerFunctionName, next);
+  log.info('handed over to a new invocation before the time limit', { epoch: state.epoch, step: state.step, nextInvocation: next.invocation });
+  return { status: 'handed-over', runId: event.runId, rank: event.rank, epoch: state.epoch, step: state.step, invocation: next.invocation };
+}
+
+async function finishEpoch(
+  event: WorkerEvent, deps: PsWorkerDeps, state: PsWorkerState, model: FlatModel, testSet: Dataset | undefined,
+  pullEpochEnd: () => Promise<PulledModel>, log: Logger,
+): Promise<void> {
+  const keys = runKeys(event.runId);
+  const s = state.epochStats;
+  const progress: EpochProgress = {
+    rank: event.rank, epoch: state.epoch, steps: s.steps, trainLoss: s.lossSum / Math.max(1, s.steps),
+    computeSeconds: s.computeSeconds, syncSeconds: s.syncSeconds, updateSeconds: s.updateSeconds,
+    traffic: deps.traffic.snapshot(),
+  };
+  await saveJson(deps.store, keys.progress(state.epoch, event.rank), progress);
+  if (testSet) {
+    // The model after the epoch's last update: waits for the slowest worker's last gradient.
+    const end = await pullEpochEnd();
+    const seconds = (Date.now() - s.startedAt) / 1000;
+    const t0 = performance.now();
+    model.setParams(end.params);
+    const { loss, accuracy } = model.evaluate({ x: testSet.x, y: testSet.y, count: testSet.count });
+    const summary: EpochSummary = {
+      epoch: state.epoch, seconds, testLoss: loss, testAccuracy: accuracy, evalSeconds: (performance.now() - t0) / 1000,
+    };
+    await saveJson(deps.store, keys.epochSummary(state.epoch), summary);
+    log.info('epoch finished', { ...summary, trainLoss: progress.trainLoss, version: end.version });
+  }
+  state.epochStats = newEpochStats();
+}
+
+async function finishRun(event: WorkerEvent, deps: PsWorkerDeps, final: PulledModel, backend: string, log: Logger): Promise<PsWorkerOutcome> {
+  const { runId, rank, numWorkers, config } = event;
+  const keys = runKeys(runId);
+  const paramsDigest = sha256Hex(final.params);
+  const report: WorkerReport = { rank, backend, paramsDigest, invocations: event.invocation, traffic: deps.traffic.snapshot() };
+  await saveJson(deps.store, keys.report(rank), report);
+  if (rank === 0) {
+    const reports = await gatherReports(deps.store, runId, numWorkers, config.syncTimeoutSeconds * 1000);
+    const diverged = reports.filter((r) => r.paramsDigest !== paramsDigest).map((r) => r.rank);
+    if (diverged.length) throw new Error(`workers ${diverged.join(', ')} pulled final parameters different from worker 0's`);
+    await deps.store.save(keys.finalModel, encodeTensor(final.params));
+    await deps.store.clear(`${keys.root}checkpoints/`);
+    const done: RunDone = { paramsDigest, numParams: final.params.length, finishedAt: new Date().toISOString(), reports };
+    await saveJson(deps.store, keys.done, done);
+    // Every worker has reported, so every worker has pulled the final model: the server can drop it.
+    await deps.ps.delete(runId);
+  }
+  log.info('worker finished', { paramsDigest, version: final.version });
+  return { status: 'finished', runId, rank, paramsDigest };
+}
+
+async function gatherReports(store: ObjectStore, runId: string, numWorkers: number, timeoutMs: number): Promise<WorkerReport[]> {
+  const keys = runKeys(runId);
+  const reports: WorkerReport[] = [];
+  for (let rank = 0; rank < numWorkers; rank++) {
+    const bytes = await store.loadOrWait(keys.report(rank), {
+      timeoutMs, initialDelayMs: 10, maxDelayMs: 500, checkAbort: () => throwIfRunFailed(store, runId),
+    }).catch((err: unknown) => {
+      if (err instanceof RunFailedError) throw err;
+      throw new Error(`worker ${rank} did not report the end of its training within ${Math.round(timeoutMs / 1000)} s`);
+    });
+    reports.push(JSON.parse(bytes.toString('utf8')) as WorkerReport);
+  }
+  return reports;
+}
