@@ -9,11 +9,19 @@ export interface TrafficSnapshot {
   requests: Record<RequestKind, number>;
   /** S3 PUT/LIST requests, priced higher than GETs (the s3 count includes them). */
   s3WriteRequests: number;
+  /** The bytes above, per store. */
+  bytesByKind: Record<RequestKind, { written: number; read: number }>;
 }
 
 export function emptyTraffic(): TrafficSnapshot {
   const requests = Object.fromEntries(REQUEST_KINDS.map((k) => [k, 0])) as Record<RequestKind, number>;
-  return { bytesWritten: 0, bytesRead: 0, requests, s3WriteRequests: 0 };
+  const bytesByKind = Object.fromEntries(REQUEST_KINDS.map((k) => [k, { written: 0, read: 0 }])) as Record<RequestKind, { written: number; read: number }>;
+  return { bytesWritten: 0, bytesRead: 0, requests, s3WriteRequests: 0, bytesByKind };
+}
+
+/** Tolerates snapshots stored before bytes were counted per store. */
+function bytesOf(t: TrafficSnapshot, kind: RequestKind): { written: number; read: number } {
+  return (t.bytesByKind as Partial<TrafficSnapshot['bytesByKind']> | undefined)?.[kind] ?? { written: 0, read: 0 };
 }
 
 export class TrafficCounter {
@@ -21,6 +29,7 @@ export class TrafficCounter {
 
   wrote(kind: RequestKind, bytes: number): void {
     this.totals.bytesWritten += bytes;
+    this.totals.bytesByKind[kind].written += bytes;
     this.totals.requests[kind] += 1;
     if (kind === 's3') this.totals.s3WriteRequests += 1;
   }
@@ -33,6 +42,7 @@ export class TrafficCounter {
 
   read(kind: RequestKind, bytes: number): void {
     this.totals.bytesRead += bytes;
+    this.totals.bytesByKind[kind].read += bytes;
     this.totals.requests[kind] += 1;
   }
 
@@ -41,7 +51,7 @@ export class TrafficCounter {
   }
 
   snapshot(): TrafficSnapshot {
-    return { ...this.totals, requests: { ...this.totals.requests } };
+    return addTraffic(emptyTraffic(), this.totals);
   }
 
   /** Continue counting from an earlier snapshot (a re-invoked worker resumes its totals). */
@@ -55,7 +65,10 @@ export function addTraffic(a: TrafficSnapshot, b: TrafficSnapshot): TrafficSnaps
   sum.bytesWritten = a.bytesWritten + b.bytesWritten;
   sum.bytesRead = a.bytesRead + b.bytesRead;
   sum.s3WriteRequests = (a.s3WriteRequests ?? 0) + (b.s3WriteRequests ?? 0);
-  for (const k of REQUEST_KINDS) sum.requests[k] = (a.requests[k] ?? 0) + (b.requests[k] ?? 0);
+  for (const k of REQUEST_KINDS) {
+    sum.requests[k] = (a.requests[k] ?? 0) + (b.requests[k] ?? 0);
+    sum.bytesByKind[k] = { written: bytesOf(a, k).written + bytesOf(b, k).written, read: bytesOf(a, k).read + bytesOf(b, k).read };
+  }
   return sum;
 }
 
@@ -64,6 +77,9 @@ export function subtractTraffic(later: TrafficSnapshot, earlier: TrafficSnapshot
   diff.bytesWritten = later.bytesWritten - earlier.bytesWritten;
   diff.bytesRead = later.bytesRead - earlier.bytesRead;
   diff.s3WriteRequests = later.s3WriteRequests - earlier.s3WriteRequests;
-  for (const k of REQUEST_KINDS) diff.requests[k] = later.requests[k] - earlier.requests[k];
+  for (const k of REQUEST_KINDS) {
+    diff.requests[k] = later.requests[k] - earlier.requests[k];
+    diff.bytesByKind[k] = { written: bytesOf(later, k).written - bytesOf(earlier, k).written, read: bytesOf(later, k).read - bytesOf(earlier, k).read };
+  }
   return diff;
 }
