@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ExtraArtifacts } from './artifacts';
+import { addGeneratedConfiguration, type CompilingServerless } from './compile-generated';
 import { addPeerDatabases, type CompiledTemplate } from './ec2';
 import type { PeerDatabasesConfig } from './ec2/peer-databases';
 import { mltrainConfigSchema } from './schema';
@@ -55,6 +56,8 @@ export class MltrainPlugin {
         if (batches !== undefined) utils.log.notice(`mltrain: state machine generated for ${batches} parallel batches`);
       },
       'package:compileEvents': () => {
+        const added = addGeneratedConfiguration(serverless as unknown as CompilingServerless);
+        if (added.resources) utils.log.verbose(`mltrain: generated ${added.resources} resources and ${added.variables} environment variables`);
         if (!mltrain?.peerDatabases) return;
         const peers = addPeerDatabases(this.template(), mltrain.peerDatabases, options.param, this.names(), this.artifacts);
         utils.log.notice(`mltrain: ${peers} peer databases (EC2, Redis with the tensor module)`);
