@@ -4,9 +4,10 @@ import { createLocalS3Client } from '../stores/s3-client';
 import { S3Store } from '../stores/s3';
 import type { TrafficCounter } from '../metrics/traffic';
 import { LocalLambda } from './lambda/emulator';
-import { loadServiceDefinition, type ServiceDefinition } from './lambda/service-definition';
+import type { ServiceDefinition } from './lambda/service-definition';
 import { trackStoppable } from './processes';
 import { LocalStepFunctions } from './step-functions/local-step-functions';
+import { loadLocalServices, type LocalResources } from './resources';
 import { startServers, type ServerSet } from './servers';
 import type { ServerKind } from './servers/types';
 
@@ -37,6 +38,8 @@ export interface LocalRuntimeOptions {
   stateMachines?: Record<string, object>;
   /** Reuse a finished Lambda invocation's process for the next one of its function (default true). */
   warmLambdas?: boolean;
+  /** Deployment parameters, as `sls deploy --param name=value` (e.g. { workers: '4' }). */
+  params?: Record<string, string>;
 }
 
 export class LocalRuntime {
@@ -48,6 +51,8 @@ export class LocalRuntime {
     readonly stepFunctions: LocalStepFunctions,
     readonly services: ServiceDefinition[],
     readonly env: Record<string, string>,
+    /** Local stand-ins of each service's declared resources (queue URLs...), in `services` order. */
+    readonly resources: LocalResources[],
   ) {}
 
   static async start(opts: LocalRuntimeOptions): Promise<LocalRuntime> {
@@ -55,8 +60,9 @@ export class LocalRuntime {
     const kinds: ServerKind[] = ['s3', ...(opts.servers ?? []).filter((k) => k !== 's3')];
     const servers = await startServers(kinds, { s3: { directory: opts.s3Dir, buckets: [LOCAL_BUCKET] } });
     try {
-      const services = opts.services.map((name) =>
-        loadServiceDefinition(path.resolve(REPO_ROOT, 'services', name), { stage: LOCAL_STAGE, resources: { DataBucket: LOCAL_BUCKET } }));
+      const { services, resources } = await loadLocalServices(opts.services.map((name) => path.resolve(REPO_ROOT, 'services', name)), {
+        stage: LOCAL_STAGE, params: opts.params ?? {}, servers, buckets: { DataBucket: LOCAL_BUCKET },
+      });
       for (const fn of services.flatMap((s) => Object.values(s.functions))) Object.assign(fn.environment, opts.environmentOverrides);
       const env = {
         ...servers.env,
@@ -64,7 +70,8 @@ export class LocalRuntime {
         AWS_ACCESS_KEY_ID: 'test',
         AWS_SECRET_ACCESS_KEY: 'test',
         AWS_REGION: LOCAL_REGION,
-        AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
+        // Node 20 runs here; Lambda runs 22. The SDK's "upgrade Node" warning would fill every log.
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       };
       const logsDir = path.join(opts.runDir, 'logs');
       const lambda = await LocalLambda.start({ services, env, logsDir, timeoutOverrides: opts.timeoutOverrides, warm: opts.warmLambdas });
@@ -78,7 +85,7 @@ export class LocalRuntime {
         throw err;
       }
       lambda.extendEnv(stepFunctions.env);
-      const runtime = new LocalRuntime(servers, lambda, stepFunctions, services, { ...env, ...lambda.env, ...stepFunctions.env });
+      const runtime = new LocalRuntime(servers, lambda, stepFunctions, services, { ...env, ...lambda.env, ...stepFunctions.env }, resources);
       runtime.untrack = trackStoppable('local runtime', () => runtime.stop());
       return runtime;
     } catch (err) {
