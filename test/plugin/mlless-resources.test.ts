@@ -54,7 +54,7 @@ test('services without the feature get nothing', () => {
 });
 
 function fakeServerless(functions: string[], extra: Record<string, unknown> = {}): CompilingServerless {
-  const Resources: Record<string, { Type: string; Properties?: Record<string, any> }> = { ...extra as never };
+  const Resources = { ...extra } as Record<string, { Type: string; Properties?: Record<string, any> }>;
   for (const key of functions) {
     Resources[`${key[0].toUpperCase()}${key.slice(1)}LambdaFunction`] = { Type: 'AWS::Lambda::Function', Properties: { Environment: { Variables: { MLTRAIN_BUCKET: 'b' } } } };
   }
