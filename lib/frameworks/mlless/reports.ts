@@ -27,6 +27,8 @@ export interface MllessRunDetails {
     /** updates.bytes / denseBytes. */
     fractionOfDense: number;
   };
+  /** One line for the terminal's summary. */
+  summary: string;
   /** Global training loss per step, as the supervisor recorded it. */
   lossHistory: number[];
 }

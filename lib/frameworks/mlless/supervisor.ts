@@ -238,6 +238,9 @@ class MllessSupervisor {
       variant: this.config.variant, threshold: this.config.threshold, stopReason: stop.reason, stop: describeStop(stop.reason, rule),
       steps: stop.step, stepsPerEpoch: steps,
       updates: { ...state.updates, denseBytes, fractionOfDense: state.updates.bytes / denseBytes },
+      summary: `mlless ${this.config.variant}${this.config.variant === 'significant' ? ` (threshold ${this.config.threshold})` : ''}: `
+        + `${(state.updates.bytes / 1e6).toFixed(1)} MB of updates stored, ${(100 * state.updates.bytes / denseBytes).toFixed(1)}% of sending every update in full; `
+        + `stopped after step ${stop.step}: ${describeStop(stop.reason, rule)}`,
       lossHistory: state.lossHistory,
     };
     const done: RunDone = {
