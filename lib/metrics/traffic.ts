@@ -9,11 +9,13 @@ export interface TrafficSnapshot {
   requests: Record<RequestKind, number>;
   /** S3 PUT/LIST requests, priced higher than GETs (the s3 count includes them). */
   s3WriteRequests: number;
-  /** The bytes above, per store. */
-  bytesByKind: Record<RequestKind, { written: number; read: number }>;
+  /** The bytes above, per store (snapshots built elsewhere, e.g. from counters kept in Redis, may lack it). */
+  bytesByKind?: Record<RequestKind, { written: number; read: number }>;
 }
 
-export function emptyTraffic(): TrafficSnapshot {
+type CountedTraffic = Required<TrafficSnapshot>;
+
+export function emptyTraffic(): CountedTraffic {
   const requests = Object.fromEntries(REQUEST_KINDS.map((k) => [k, 0])) as Record<RequestKind, number>;
   const bytesByKind = Object.fromEntries(REQUEST_KINDS.map((k) => [k, { written: 0, read: 0 }])) as Record<RequestKind, { written: number; read: number }>;
   return { bytesWritten: 0, bytesRead: 0, requests, s3WriteRequests: 0, bytesByKind };
@@ -21,11 +23,11 @@ export function emptyTraffic(): TrafficSnapshot {
 
 /** Tolerates snapshots stored before bytes were counted per store. */
 function bytesOf(t: TrafficSnapshot, kind: RequestKind): { written: number; read: number } {
-  return (t.bytesByKind as Partial<TrafficSnapshot['bytesByKind']> | undefined)?.[kind] ?? { written: 0, read: 0 };
+  return (t.bytesByKind as Partial<CountedTraffic['bytesByKind']> | undefined)?.[kind] ?? { written: 0, read: 0 };
 }
 
 export class TrafficCounter {
-  private totals: TrafficSnapshot = emptyTraffic();
+  private totals: CountedTraffic = emptyTraffic();
 
   wrote(kind: RequestKind, bytes: number): void {
     this.totals.bytesWritten += bytes;
@@ -50,7 +52,7 @@ export class TrafficCounter {
     this.totals.requests[kind] += count;
   }
 
-  snapshot(): TrafficSnapshot {
+  snapshot(): CountedTraffic {
     return addTraffic(emptyTraffic(), this.totals);
   }
 
@@ -60,7 +62,7 @@ export class TrafficCounter {
   }
 }
 
-export function addTraffic(a: TrafficSnapshot, b: TrafficSnapshot): TrafficSnapshot {
+export function addTraffic(a: TrafficSnapshot, b: TrafficSnapshot): CountedTraffic {
   const sum = emptyTraffic();
   sum.bytesWritten = a.bytesWritten + b.bytesWritten;
   sum.bytesRead = a.bytesRead + b.bytesRead;
@@ -72,7 +74,7 @@ export function addTraffic(a: TrafficSnapshot, b: TrafficSnapshot): TrafficSnaps
   return sum;
 }
 
-export function subtractTraffic(later: TrafficSnapshot, earlier: TrafficSnapshot): TrafficSnapshot {
+export function subtractTraffic(later: TrafficSnapshot, earlier: TrafficSnapshot): CountedTraffic {
   const diff = emptyTraffic();
   diff.bytesWritten = later.bytesWritten - earlier.bytesWritten;
   diff.bytesRead = later.bytesRead - earlier.bytesRead;

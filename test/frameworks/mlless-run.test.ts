@@ -55,8 +55,8 @@ test('the significant variant trains, sends far fewer update bytes than dense, c
   expect(d).toMatchObject({ variant: 'significant', threshold: 3, stopReason: 'epochs', steps: 4 * 64, stepsPerEpoch: 64 });
   expect(d.lossHistory).toHaveLength(4 * 64);
   expect(d.updates.fractionOfDense).toBeLessThan(0.5);
-  expect(d.updates.bytes).toBe(significant.traffic.bytesByKind.redis.written);
-  expect(significant.traffic.bytesByKind.redis.read).toBeGreaterThan(d.updates.bytes); // each update is read by every worker
+  expect(d.updates.bytes).toBe(significant.traffic.bytesByKind!.redis.written);
+  expect(significant.traffic.bytesByKind!.redis.read).toBeGreaterThan(d.updates.bytes); // each update is read by every worker
   expect(significant.traffic.requests.sqs).toBeGreaterThan(4 * 4 * 64); // a report and a decision per worker per step, at least
   expect(significant.invocations.byFunction).toMatchObject({ trigger: { count: 1 }, supervisor: { count: 1 }, worker: { count: 2 } });
 
