@@ -124,10 +124,11 @@ class MllessSupervisor {
       if (this.processed.length && Date.now() - this.processedSince > PROCESSED_MAX_AGE_MS) await this.deleteProcessed();
 
       if (Object.keys(state.reports).length === workers) {
+        const step = state.step;
         await Promise.all([this.deleteProcessed(), this.decide(state, rule)]);
         budget.recordStep(performance.now() - stepStartedAt);
         stepStartedAt = performance.now();
-        if (state.step % steps === 0) this.log.info('epoch collected', { epoch: state.step / steps, step: state.step, loss: state.lossHistory[state.lossHistory.length - 1], updateBytes: state.updates.bytes });
+        if (step % steps === 0) this.log.info('epoch collected', { epoch: step / steps, step, loss: state.lossHistory[step - 1], updateBytes: state.updates.bytes });
         continue;
       }
       const now = Date.now();

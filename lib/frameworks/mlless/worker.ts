@@ -90,6 +90,16 @@ class MllessWorker {
     const shard = await downloadShard(deps.store, manifest, rank);
     const testSet = rank === 0 ? await downloadTestSet(deps.store, manifest) : undefined;
     const model = createModel(config.model, { inputShape: manifest.train[rank].featureShape, numClasses: manifest.train[rank].numClasses });
+    try {
+      return await this.train(model, shard, testSet, backend.name);
+    } finally {
+      model.dispose(); // a warm sandbox may serve another invocation next
+    }
+  }
+
+  private async train(model: FlatModel, shard: Dataset, testSet: Dataset | undefined, backend: string): Promise<WorkerOutcome> {
+    const { event, deps, config } = this;
+    const { rank } = event;
     const optimizer = createOptimizer(optimizerConfig(config), model.numParams);
     const budget = new TimeBudget(deps.remainingTimeMs);
     const state = event.invocation > 1
@@ -100,7 +110,7 @@ class MllessWorker {
     state.invocations = event.invocation;
     const accumulator = new UpdateAccumulator(model.numParams, state.accumulated);
     const steps = stepsPerEpoch(shard.count, config.batchSize);
-    this.log.info('worker started', { backend: backend.name, step: state.step, awaiting: state.awaiting, shardSize: shard.count, params: model.numParams });
+    this.log.info('worker started', { backend, step: state.step, awaiting: state.awaiting, shardSize: shard.count, params: model.numParams });
 
     let order: { epoch: number; rows: Uint32Array } = { epoch: 0, rows: new Uint32Array(0) };
     for (;;) {
@@ -134,7 +144,7 @@ class MllessWorker {
       budget.recordStep(t3 - t0);
       state.awaiting = false;
       if (state.step % steps === 0 || received.decision.stop) await this.finishEpoch(state, epoch, model, testSet);
-      if (received.decision.stop) return this.finishRun(state, model.numParams, backend.name, received.decision);
+      if (received.decision.stop) return this.finishRun(state, model.numParams, backend, received.decision);
       state.step += 1;
     }
   }
