@@ -9,7 +9,8 @@ let shared: { url: string; client: Redis } | undefined;
 
 /** One connection per process, reused across invocations; every connect and request is bounded. */
 export function getRedisClient(url: string): Redis {
-  if (shared?.url === url) return shared.client;
+  // A connection that gave up (status 'end') stays given up: a warm sandbox's next invocation needs a new one.
+  if (shared?.url === url && shared.client.status !== 'end') return shared.client;
   const client = new Redis(url, {
     connectTimeout: 5000,
     maxRetriesPerRequest: 3,
