@@ -30,7 +30,8 @@ export function summaryTable(r: RunResults, resultsFile: string): string {
     '',
     `final test accuracy ${pct(r.final.testAccuracy)}, test loss ${r.final.testLoss.toFixed(4)}, wall ${r.wallSeconds.toFixed(1)} s`,
     `parameters ${r.final.numParams.toLocaleString('en-US')}, digest ${r.final.paramsDigest}`,
-    `traffic: ${mb(t.bytesWritten)} written, ${mb(t.bytesRead)} read; requests: ${requests}`,
+    `traffic: ${mb(t.bytesWritten)} written, ${mb(t.bytesRead)} read${bytesPerStore(t)}; requests: ${requests}`,
+    ...(typeof r.details?.summary === 'string' ? [r.details.summary] : []),
     `estimated AWS cost $${r.cost.usd.toFixed(4)} (${cost}): an estimate from local timings, see the results file`,
     `results: ${resultsFile}`,
   ].join('\n');
@@ -40,6 +41,12 @@ export function summaryTable(r: RunResults, resultsFile: string): string {
 function who(framework: string, cfg: Record<string, unknown>): string {
   const single = (FRAMEWORKS as Record<string, { singleProcess?: boolean }>)[framework as FrameworkName]?.singleProcess;
   return single ? `1 process taking the step of ${cfg.workers} workers` : `${cfg.workers} workers`;
+}
+
+/** " (redis 12.1 MB / 48.3 MB, sqs ...)": written / read per store that moved anything. */
+function bytesPerStore(t: RunResults['traffic']): string {
+  const parts = Object.entries(t.bytesByKind ?? {}).filter(([, b]) => b.written + b.read > 0).map(([k, b]) => `${k} ${mb(b.written)} / ${mb(b.read)}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
 function pct(x: number): string {

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
-import type { FrameworkName } from '../frameworks/catalog';
+import { FRAMEWORKS, type FrameworkName } from '../frameworks/catalog';
 import { AGGREGATIONS, ATTACKS, CHANNELS, MLLESS_VARIANTS } from '../frameworks/framework-options';
 import { DEFAULT_LR, MODEL_KINDS, OPTIMIZERS, resolveTrainingConfig, type TrainingConfig } from '../frameworks/training-config';
 import { DATASET_NAMES } from '../ml/data/names';
@@ -12,6 +12,7 @@ const FLAG_OF: Record<string, string> = {
   optimizer: '--optimizer', lr: '--lr', momentum: '--momentum', weightDecay: '--weight-decay', seed: '--seed',
   syncTimeoutSeconds: '--sync-timeout', channel: '--channel', batches: '--batches', aggregation: '--aggregation',
   attack: '--attack', attackers: '--attackers', inDb: '--no-in-db', variant: '--variant', threshold: '--threshold',
+  targetLoss: '--target-loss', patience: '--patience', maxSeconds: '--max-seconds',
 };
 
 function integer(flag: string) {
@@ -51,7 +52,10 @@ export function trainingOptions(): Option[] {
     new Option('--attackers <k>', 'spirt experiments: number of attacking peers (default 1 with --attack)').argParser(integer('--attackers')),
     new Option('--no-in-db', 'spirt: average and update in the function instead of inside the database'),
     new Option('--variant <kind>', 'mlless: send only significant updates, or all (default significant)').choices([...MLLESS_VARIANTS]),
-    new Option('--threshold <x>', 'mlless: significance threshold (default 0.01)').argParser(decimal('--threshold')),
+    new Option('--threshold <x>', `mlless: significance threshold, |accumulated update / parameter| at step 1, decaying as 1/sqrt(step) (default ${FRAMEWORKS.mlless.options.threshold})`).argParser(decimal('--threshold')),
+    new Option('--target-loss <x>', 'mlless: stop when the training loss stays below this for --patience steps (default 0: never)').argParser(decimal('--target-loss')),
+    new Option('--patience <k>', 'mlless: steps under --target-loss that stop the run (default 10)').argParser(integer('--patience')),
+    new Option('--max-seconds <s>', 'mlless: time budget of the training (default 0: none)').argParser(decimal('--max-seconds')),
   ];
 }
 
@@ -62,6 +66,7 @@ export function toTrainingConfig(opts: Record<string, unknown>, framework?: Fram
     optimizer: opts.optimizer, lr: opts.lr, momentum: opts.momentum, weightDecay: opts.weightDecay, seed: opts.seed,
     syncTimeoutSeconds: opts.syncTimeout, channel: opts.channel, batches: opts.batches, aggregation: opts.aggregation,
     attack: opts.attack, attackers: opts.attackers, variant: opts.variant, threshold: opts.threshold,
+    targetLoss: opts.targetLoss, patience: opts.patience, maxSeconds: opts.maxSeconds,
     // commander sets inDb=true for every run because of --no-in-db; only the flag itself counts.
     inDb: opts.inDb === false ? false : undefined,
   };

@@ -32,7 +32,10 @@ export const FRAMEWORKS = {
     // larger step (MNIST MLP, 4 peers × 4 batches of 64: 0.5 gives 92.9% after 2 epochs, 0.05 far less).
     defaultLr: 0.5, optimizers: ['sgd'], available: true,
   },
-  mlless: { title: 'MLLESS', service: 'mlless', servers: ['redis', 'sqs'], options: { variant: 'significant', threshold: 0.01 }, available: false },
+  mlless: {
+    title: 'MLLESS', service: 'mlless', servers: ['redis', 'sqs'],
+    options: { variant: 'significant', threshold: 0.01, targetLoss: 0, patience: 10, maxSeconds: 0 }, available: true,
+  },
   ps: { title: 'LambdaML hybrid parameter server', service: 'ps', servers: [], options: {}, available: false },
   gpu: {
     title: 'GPU baseline', service: 'gpu', servers: [], options: {}, available: true,

@@ -40,4 +40,10 @@ export interface RunDone {
   numParams: number;
   finishedAt: string;
   reports: WorkerReport[];
+  /** Epochs evaluated, when a run stopped before its configured epochs (MLLESS's stop rule). */
+  epochs?: number;
+  /** Traffic of a function that is not a worker (MLLESS's supervisor), added to the run's. */
+  coordinatorTraffic?: TrafficSnapshot;
+  /** Framework-specific figures, copied to the results file. */
+  details?: Record<string, unknown>;
 }

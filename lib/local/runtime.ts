@@ -5,9 +5,10 @@ import { S3Store } from '../stores/s3';
 import type { TrafficCounter } from '../metrics/traffic';
 import { LocalJobs } from './jobs';
 import { LocalLambda } from './lambda/emulator';
-import { loadServiceDefinition, type ServiceDefinition } from './lambda/service-definition';
+import type { ServiceDefinition } from './lambda/service-definition';
 import { trackStoppable } from './processes';
 import { LocalStepFunctions } from './step-functions/local-step-functions';
+import { loadLocalServices, type LocalResources } from './resources';
 import { startServers, type ServerSet } from './servers';
 import type { ServerKind } from './servers/types';
 
@@ -21,7 +22,8 @@ export const LOCAL_BUCKET = 'mltrain-local';
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '000000000000';
 /** Local values of the CloudFormation resources serverless.yml files reference with !Ref. */
-const LOCAL_RESOURCES: Record<string, string> = { DataBucket: LOCAL_BUCKET, MltrainGpuInstance: 'local-process' };
+// Resources the plugin generates that functions refer to; locally the GPU instance is a process.
+const GENERATED_REFS: Record<string, string> = { MltrainGpuInstance: 'local-process' };
 
 export interface LocalRuntimeOptions {
   /** Folder of this run: logs/ goes there. */
@@ -40,6 +42,8 @@ export interface LocalRuntimeOptions {
   stateMachines?: Record<string, object>;
   /** Reuse a finished Lambda invocation's process for the next one of its function (default true). */
   warmLambdas?: boolean;
+  /** Deployment parameters, as `sls deploy --param name=value` (e.g. { workers: '4' }). */
+  params?: Record<string, string>;
 }
 
 export class LocalRuntime {
@@ -53,6 +57,8 @@ export class LocalRuntime {
     readonly jobs: LocalJobs,
     readonly services: ServiceDefinition[],
     readonly env: Record<string, string>,
+    /** Local stand-ins of each service's declared resources (queue URLs...), in `services` order. */
+    readonly resources: LocalResources[],
   ) {}
 
   static async start(opts: LocalRuntimeOptions): Promise<LocalRuntime> {
@@ -63,8 +69,9 @@ export class LocalRuntime {
       'parameter-server': { logFile: path.join(opts.runDir, 'logs', 'parameter-server.jsonl') },
     });
     try {
-      const services = opts.services.map((name) =>
-        loadServiceDefinition(path.resolve(REPO_ROOT, 'services', name), { stage: LOCAL_STAGE, resources: LOCAL_RESOURCES }));
+      const { services, resources } = await loadLocalServices(opts.services.map((name) => path.resolve(REPO_ROOT, 'services', name)), {
+        stage: LOCAL_STAGE, params: opts.params ?? {}, servers, buckets: { DataBucket: LOCAL_BUCKET }, generatedRefs: GENERATED_REFS,
+      });
       for (const fn of services.flatMap((s) => Object.values(s.functions))) Object.assign(fn.environment, opts.environmentOverrides);
       const env = {
         ...servers.env,
@@ -72,7 +79,8 @@ export class LocalRuntime {
         AWS_ACCESS_KEY_ID: 'test',
         AWS_SECRET_ACCESS_KEY: 'test',
         AWS_REGION: LOCAL_REGION,
-        AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
+        // Node 20 runs here; Lambda runs 22. The SDK's "upgrade Node" warning would fill every log.
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       };
       const logsDir = path.join(opts.runDir, 'logs');
       const jobs = await LocalJobs.start({ repoRoot: REPO_ROOT, logsDir, env: { ...env, MLTRAIN_BUCKET: LOCAL_BUCKET, MLTRAIN_STAGE: LOCAL_STAGE } });
@@ -94,7 +102,7 @@ export class LocalRuntime {
         throw err;
       }
       lambda.extendEnv(stepFunctions.env);
-      const runtime = new LocalRuntime(servers, lambda, stepFunctions, jobs, services, { ...env, ...jobs.env, ...lambda.env, ...stepFunctions.env });
+      const runtime = new LocalRuntime(servers, lambda, stepFunctions, jobs, services, { ...env, ...jobs.env, ...lambda.env, ...stepFunctions.env }, resources);
       runtime.untrack = trackStoppable('local runtime', () => runtime.stop());
       return runtime;
     } catch (err) {

@@ -39,6 +39,8 @@ export interface RunResults {
   cost: CostEstimate;
   /** SPIRT: per-round time of averaging, aggregation and update, in the database or in the function. */
   roundSteps?: RoundStepTimings;
+  /** Framework-specific figures (MLLESS: stop reason, update bytes, loss history). */
+  details?: Record<string, unknown>;
 }
 
 export interface RoundStepTimings {
@@ -70,7 +72,7 @@ export interface RunArtifacts {
 export function buildResults(a: RunArtifacts): RunResults {
   const epochs = a.summaries.map((summary, i) => epochResult(summary, a.progress[i], i > 0 ? a.progress[i - 1] : undefined));
   const last = a.summaries[a.summaries.length - 1];
-  const traffic = a.done.reports.reduce((sum, r) => addTraffic(sum, r.traffic), emptyTraffic());
+  const traffic = a.done.reports.reduce((sum, r) => addTraffic(sum, r.traffic), a.done.coordinatorTraffic ?? emptyTraffic());
   traffic.requests.lambdaInvocations = a.invocations.length;
   if (a.stateTransitions !== undefined) traffic.requests.stateTransitions = a.stateTransitions;
   const byFunction: RunResults['invocations']['byFunction'] = {};
@@ -92,6 +94,7 @@ export function buildResults(a: RunArtifacts): RunResults {
     invocations: { count: a.invocations.length, byFunction },
     cost: estimateCost({ invocations: a.invocations, traffic, wallSeconds: a.wallSeconds, instances: a.instances }),
     ...roundStepTimings(a.done),
+    ...(a.done.details ? { details: a.done.details } : {}),
   };
 }
 

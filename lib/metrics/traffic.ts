@@ -9,18 +9,29 @@ export interface TrafficSnapshot {
   requests: Record<RequestKind, number>;
   /** S3 PUT/LIST requests, priced higher than GETs (the s3 count includes them). */
   s3WriteRequests: number;
+  /** The bytes above, per store (snapshots built elsewhere, e.g. from counters kept in Redis, may lack it). */
+  bytesByKind?: Record<RequestKind, { written: number; read: number }>;
 }
 
-export function emptyTraffic(): TrafficSnapshot {
+type CountedTraffic = Required<TrafficSnapshot>;
+
+export function emptyTraffic(): CountedTraffic {
   const requests = Object.fromEntries(REQUEST_KINDS.map((k) => [k, 0])) as Record<RequestKind, number>;
-  return { bytesWritten: 0, bytesRead: 0, requests, s3WriteRequests: 0 };
+  const bytesByKind = Object.fromEntries(REQUEST_KINDS.map((k) => [k, { written: 0, read: 0 }])) as Record<RequestKind, { written: number; read: number }>;
+  return { bytesWritten: 0, bytesRead: 0, requests, s3WriteRequests: 0, bytesByKind };
+}
+
+/** Tolerates snapshots stored before bytes were counted per store. */
+function bytesOf(t: TrafficSnapshot, kind: RequestKind): { written: number; read: number } {
+  return (t.bytesByKind as Partial<CountedTraffic['bytesByKind']> | undefined)?.[kind] ?? { written: 0, read: 0 };
 }
 
 export class TrafficCounter {
-  private totals: TrafficSnapshot = emptyTraffic();
+  private totals: CountedTraffic = emptyTraffic();
 
   wrote(kind: RequestKind, bytes: number): void {
     this.totals.bytesWritten += bytes;
+    this.totals.bytesByKind[kind].written += bytes;
     this.totals.requests[kind] += 1;
     if (kind === 's3') this.totals.s3WriteRequests += 1;
   }
@@ -33,6 +44,7 @@ export class TrafficCounter {
 
   read(kind: RequestKind, bytes: number): void {
     this.totals.bytesRead += bytes;
+    this.totals.bytesByKind[kind].read += bytes;
     this.totals.requests[kind] += 1;
   }
 
@@ -40,8 +52,8 @@ export class TrafficCounter {
     this.totals.requests[kind] += count;
   }
 
-  snapshot(): TrafficSnapshot {
-    return { ...this.totals, requests: { ...this.totals.requests } };
+  snapshot(): CountedTraffic {
+    return addTraffic(emptyTraffic(), this.totals);
   }
 
   /** Continue counting from an earlier snapshot (a re-invoked worker resumes its totals). */
@@ -50,20 +62,26 @@ export class TrafficCounter {
   }
 }
 
-export function addTraffic(a: TrafficSnapshot, b: TrafficSnapshot): TrafficSnapshot {
+export function addTraffic(a: TrafficSnapshot, b: TrafficSnapshot): CountedTraffic {
   const sum = emptyTraffic();
   sum.bytesWritten = a.bytesWritten + b.bytesWritten;
   sum.bytesRead = a.bytesRead + b.bytesRead;
   sum.s3WriteRequests = (a.s3WriteRequests ?? 0) + (b.s3WriteRequests ?? 0);
-  for (const k of REQUEST_KINDS) sum.requests[k] = (a.requests[k] ?? 0) + (b.requests[k] ?? 0);
+  for (const k of REQUEST_KINDS) {
+    sum.requests[k] = (a.requests[k] ?? 0) + (b.requests[k] ?? 0);
+    sum.bytesByKind[k] = { written: bytesOf(a, k).written + bytesOf(b, k).written, read: bytesOf(a, k).read + bytesOf(b, k).read };
+  }
   return sum;
 }
 
-export function subtractTraffic(later: TrafficSnapshot, earlier: TrafficSnapshot): TrafficSnapshot {
+export function subtractTraffic(later: TrafficSnapshot, earlier: TrafficSnapshot): CountedTraffic {
   const diff = emptyTraffic();
   diff.bytesWritten = later.bytesWritten - earlier.bytesWritten;
   diff.bytesRead = later.bytesRead - earlier.bytesRead;
   diff.s3WriteRequests = later.s3WriteRequests - earlier.s3WriteRequests;
-  for (const k of REQUEST_KINDS) diff.requests[k] = later.requests[k] - earlier.requests[k];
+  for (const k of REQUEST_KINDS) {
+    diff.requests[k] = later.requests[k] - earlier.requests[k];
+    diff.bytesByKind[k] = { written: bytesOf(later, k).written - bytesOf(earlier, k).written, read: bytesOf(later, k).read - bytesOf(earlier, k).read };
+  }
   return diff;
 }

@@ -21,13 +21,15 @@ test('an unknown framework lists the known ones', async () => {
   expect(err).toContain('unknown framework "tensorflow-on-spark"; known frameworks: allreduce, scatter-reduce, spirt, mlless, ps, gpu');
 });
 
-// Frameworks become available one by one: ask for one that is not (yet), if any is left.
-const pending = FRAMEWORK_NAMES.find((name) => !FRAMEWORKS[name].available);
-(pending ? test : test.skip)('a framework that does not exist yet says which ones do', async () => {
-  const { code, err } = await runCli('run', pending!);
+// Picked from the catalog: frameworks become available one by one, and running one would train.
+const missing = FRAMEWORK_NAMES.find((n) => !FRAMEWORKS[n].available);
+(missing ? test : test.skip)('a framework that does not exist yet says which ones do', async () => {
+  const { code, err } = await runCli('run', missing!);
   expect(code).toBe(2);
-  expect(err).toMatch(new RegExp(`framework "${pending}" \\(${FRAMEWORKS[pending!].title}\\) is not implemented yet; available now: allreduce(, [a-z-]+)*\n`));
-  expect(err).toMatch(/available now: .*\bps\b/);
+  const available = FRAMEWORK_NAMES.filter((n) => FRAMEWORKS[n].available).join(', ');
+  expect(err).toContain(`framework "${missing}" (${FRAMEWORKS[missing!].title}) is not implemented yet; available now: ${available}`);
+  expect(available).toContain('mlless');
+  expect(available).toContain('ps');
 });
 
 test('an option value outside its choices names the option and the allowed values', async () => {

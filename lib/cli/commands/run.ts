@@ -27,7 +27,7 @@ export async function runCommand(framework: string, opts: RunCommandOptions): Pr
   };
   const results = await trainLocally({
     framework, config, runsDir, out: opts.out, onEvent,
-    timeoutOverrides: opts.lambdaTimeout ? { worker: opts.lambdaTimeout } : undefined,
+    timeoutOverrides: opts.lambdaTimeout ? { worker: opts.lambdaTimeout, supervisor: opts.lambdaTimeout } : undefined,
   });
   const resultsFile = opts.out ?? path.join(runsDir, results.runId, 'results.json');
   if (opts.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');

@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import { createRequestHandler } from 'local-aws-sqs';
 import { trackedStop } from '../processes';
 import { closeHttpServer, listenOnLoopback } from './http-listener';
+import { makeLongPollsReturnEarly } from './sqs-long-poll';
 import type { RunningServer } from './types';
 
 /** Starts local-aws-sqs in this process on 127.0.0.1 (it speaks the JSON protocol the SDK uses). */
@@ -13,6 +14,8 @@ export async function startSqs(): Promise<RunningServer> {
     emulateQueueCreationLifecycle: false,
   });
   const server = http.createServer((req, res) => {
+    // The queue class is reachable only through a queue: patch it once the first one exists.
+    if (service.Queues.length) makeLongPollsReturnEarly(service.Queues[0]);
     requestHandler(req, res).catch((err: unknown) => {
       res.statusCode = 500;
       res.end(String(err));

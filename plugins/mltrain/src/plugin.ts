@@ -3,6 +3,7 @@ import { buildGpuTrainerBundle } from '../../../gpu/bundle';
 import { ExtraArtifacts } from './artifacts';
 import { uploadExtraArtifacts, type DeployHost } from './artifacts/upload';
 import { deleteBeforeEmptying, emptyBucketResources } from './cleanup/empty-buckets';
+import { addGeneratedConfiguration, type CompilingServerless } from './compile-generated';
 import { addPeerDatabases, type CompiledTemplate } from './ec2';
 import { GPU_IDS, GPU_TRAINER_ARTIFACT, gpuInstanceTemplate, type GpuInstanceConfig } from './ec2/gpu-instance';
 import { addParameterServer, type ParameterServerConfig } from './ec2/parameter-server';
@@ -84,6 +85,8 @@ export class MltrainPlugin {
         await packageLayers(serverless, { layersDir: path.join(REPO_ROOT, 'layers'), nodeModulesDir: NODE_MODULES, log: notice });
       },
       'package:compileEvents': async () => {
+        const added = addGeneratedConfiguration(serverless as unknown as CompilingServerless);
+        if (added.resources) utils.log.verbose(`mltrain: generated ${added.resources} resources and ${added.variables} environment variables`);
         if (mltrain?.peerDatabases) {
           const peers = addPeerDatabases(this.template(), mltrain.peerDatabases, options.param, this.names());
           notice(`${peers} peer databases (EC2, Redis with the tensor module)`);

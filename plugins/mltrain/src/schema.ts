@@ -67,6 +67,16 @@ export const mltrainConfigSchema = {
           },
           additionalProperties: false,
         },
+        // MLLESS's queues and update store (src/mlless/resources.ts).
+        mlless: {
+          type: 'object',
+          properties: {
+            workers: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[0-9]+$' }] },
+            redisNodeType: { type: 'string', pattern: '^cache\\.' },
+          },
+          required: ['workers'],
+          additionalProperties: false,
+        },
       },
       required: ['framework'],
       additionalProperties: false,

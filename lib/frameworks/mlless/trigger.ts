@@ -1,0 +1,65 @@
+import type { FunctionInvoker } from '../../functions/invoker';
+import { loadManifest } from '../../ml/data/bucket';
+import { saveJson } from '../../stores/json';
+import type { RedisBlobs } from '../../stores/redis-blobs';
+import type { ObjectStore } from '../../stores/types';
+import type { Logger } from '../../util/log';
+import { datasetManifestKey, newRunId, runKeys } from '../run-keys';
+import { resolveTrainingConfig } from '../training-config';
+import type { MllessConfig, SupervisorEvent, TriggerEvent } from './events';
+import { ACTIVE_RUN_KEY } from './keys';
+
+export interface TriggerDeps {
+  store: ObjectStore;
+  updates: RedisBlobs;
+  invoker: FunctionInvoker;
+  supervisorFunctionName: string;
+  /** Worker queues this deployment has (its `workers` parameter). */
+  deployedWorkers: number;
+  log: Logger;
+}
+
+export interface RunStarted {
+  runId: string;
+  workers: number;
+  manifestKey: string;
+  config: MllessConfig;
+}
+
+/**
+ * How long the lease on the deployment's queues lasts without renewal. The supervisor renews it
+ * every few seconds; this only has to outlast a supervisor's hand-over to its next invocation.
+ */
+export function leaseTtlMs(config: MllessConfig): number {
+  return 5 * 60_000 + 2 * config.syncTimeoutSeconds * 1000;
+}
+
+/**
+ * Checks the dataset and the deployment, takes the deployment's lease (its queues serve one run at
+ * a time), records the run's configuration and starts the supervisor, which starts the workers.
+ */
+export async function startMllessRun(event: TriggerEvent, deps: TriggerDeps): Promise<RunStarted> {
+  const config = resolveTrainingConfig(event.config, { framework: 'mlless', what: 'trigger event config' }) as MllessConfig;
+  if (config.workers > deps.deployedWorkers) {
+    throw new Error(`this deployment has queues for ${deps.deployedWorkers} workers, the run asks for ${config.workers}: redeploy with --param workers=${config.workers}`);
+  }
+  const runId = event.runId ?? newRunId('mlless');
+  const keys = runKeys(runId);
+  const manifestKey = event.manifestKey ?? datasetManifestKey(config.dataset, config.workers, config.seed);
+  await loadManifest(deps.store, manifestKey, config.workers);
+  if (await deps.store.load(keys.config)) throw new Error(`run ${runId} already exists in the bucket; choose another runId`);
+  const lease = await deps.updates.claim(ACTIVE_RUN_KEY, runId, leaseTtlMs(config));
+  if (!lease.acquired) {
+    throw new Error(`run ${lease.holder} is still using this deployment's queues; wait for it to end (or deploy another stage to run both)`);
+  }
+  try {
+    await saveJson(deps.store, keys.config, { runId, framework: 'mlless', config, manifestKey, startedAt: new Date().toISOString() });
+    const supervisorEvent: SupervisorEvent = { runId, config, manifestKey, invocation: 1 };
+    await deps.invoker.invokeAsync(deps.supervisorFunctionName, supervisorEvent);
+  } catch (err) {
+    await deps.updates.release(ACTIVE_RUN_KEY, runId).catch(() => undefined);
+    throw err;
+  }
+  deps.log.info('run started', { runId, workers: config.workers, variant: config.variant, threshold: config.threshold, manifestKey });
+  return { runId, workers: config.workers, manifestKey, config };
+}

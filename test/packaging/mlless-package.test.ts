@@ -1,0 +1,74 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import AdmZip from 'adm-zip';
+
+// `serverless package --param workers=3` (osls) runs offline with no AWS credentials; the template
+// it writes is what `sls deploy` would create: the plugin's queues and Redis included.
+
+const ROOT = path.join(__dirname, '..', '..');
+const SERVICE = path.join(ROOT, 'services', 'mlless');
+let outDir: string;
+let resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+
+beforeAll(() => {
+  outDir = mkdtempSync(path.join(os.tmpdir(), 'mlless-package-'));
+  const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'no-such-profile' };
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'dev', '--param', 'workers=3', '--package', outDir], { cwd: SERVICE, env, stdio: 'pipe' });
+  resources = JSON.parse(readFileSync(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+}, 120_000);
+
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+const fn = (name: string) => resources[`${name}LambdaFunction`].Properties;
+
+test('declares trigger, supervisor and worker on nodejs22.x arm64; neither supervisor nor worker is retried', () => {
+  for (const name of ['Trigger', 'Supervisor', 'Worker']) {
+    expect(fn(name).Runtime).toBe('nodejs22.x');
+    expect(fn(name).Architectures).toEqual(['arm64']);
+  }
+  expect(fn('Supervisor').FunctionName).toBe('mltrain-mlless-dev-supervisor');
+  expect(fn('Worker').Timeout).toBe(900);
+  expect(resources.WorkerLambdaEvConf.Properties.MaximumRetryAttempts).toBe(0);
+  expect(resources.SupervisorLambdaEvConf.Properties.MaximumRetryAttempts).toBe(0);
+});
+
+test('--param workers=3 gives three worker queues and the supervisor queue', () => {
+  const queues = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue').map(([id, r]) => [id, r.Properties.QueueName]);
+  expect(queues.sort()).toEqual([
+    ['MllessSupervisorQueue', 'mltrain-mlless-dev-supervisor'],
+    ['MllessWorkerQueue0', 'mltrain-mlless-dev-worker-0'],
+    ['MllessWorkerQueue1', 'mltrain-mlless-dev-worker-1'],
+    ['MllessWorkerQueue2', 'mltrain-mlless-dev-worker-2'],
+  ]);
+  expect(resources.MllessRedis.Properties).toMatchObject({ Engine: 'redis', CacheNodeType: 'cache.t4g.micro', VpcSecurityGroupIds: [{ Ref: 'MltrainDataSecurityGroup' }] });
+});
+
+test('every function gets the queue URLs, the Redis address and the function names, and no secrets', () => {
+  for (const name of ['Trigger', 'Supervisor', 'Worker']) {
+    const vars = fn(name).Environment.Variables;
+    expect(vars.MLLESS_SUPERVISOR_QUEUE_URL).toEqual({ Ref: 'MllessSupervisorQueue' });
+    expect(vars.MLLESS_WORKER_QUEUE_URLS).toEqual({ 'Fn::Join': [',', [0, 1, 2].map((r) => ({ Ref: `MllessWorkerQueue${r}` }))] });
+    expect(JSON.stringify(vars.MLLESS_REDIS_URL)).toContain('RedisEndpoint.Address');
+    expect(vars.MLLESS_SUPERVISOR_FUNCTION).toBe('mltrain-mlless-dev-supervisor');
+    expect(vars.MLTRAIN_WORKER_FUNCTION).toBe('mltrain-mlless-dev-worker');
+    expect(JSON.stringify(vars)).not.toMatch(/SECRET|PASSWORD|KEY_ID/i);
+  }
+});
+
+test('scopes IAM to the bucket, the two functions and the service\'s own queues', () => {
+  const statements = resources.IamRoleLambdaExecution.Properties.Policies[0].PolicyDocument.Statement as any[];
+  const sqs = statements.find((s) => s.Action.includes('sqs:ReceiveMessage'));
+  expect(sqs.Action.sort()).toEqual(['sqs:DeleteMessage', 'sqs:ReceiveMessage', 'sqs:SendMessage']);
+  expect(sqs.Resource['Fn::Sub']).toMatch(/:sqs:\$\{AWS::Region\}:\$\{AWS::AccountId\}:mltrain-mlless-dev-\*$/);
+  const invoke = statements.find((s) => s.Action.includes('lambda:InvokeFunction'));
+  expect(invoke.Resource.map((r: any) => r['Fn::Sub'].split(':').pop())).toEqual(['mltrain-mlless-dev-supervisor', 'mltrain-mlless-dev-worker']);
+  expect(JSON.stringify(statements)).not.toContain('"*"');
+});
+
+test('bundles the three handlers', () => {
+  const entries = new AdmZip(path.join(outDir, 'mltrain-mlless.zip')).getEntries().map((e) => e.entryName);
+  expect(entries).toEqual(expect.arrayContaining(['handlers/trigger.js', 'handlers/supervisor.js', 'handlers/worker.js']));
+  expect(entries.some((e) => e.includes('node_modules/@aws-sdk'))).toBe(false);
+});
