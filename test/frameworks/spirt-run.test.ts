@@ -103,7 +103,7 @@ test('a peer whose database dies mid-run is excluded by the others, who finish t
     } catch { /* not written yet */ }
   }, 100);
   try {
-    const results = await run({ epochs: 1, syncTimeoutSeconds: 4 }, { runId, onEvent });
+    const results = await run({ epochs: 1, syncTimeoutSeconds: 10 }, { runId, onEvent });
     expect(killed).toBe(true);
     const done = JSON.parse(readFileSync(path.join(runsDir, runId, 'results.json'), 'utf8'));
     expect(done.final.testAccuracy).toBeGreaterThan(0.8);
