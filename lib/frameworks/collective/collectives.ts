@@ -4,8 +4,8 @@ import type { CollectivePattern } from '../../comm';
 // gradient is averaged through the channel.
 
 export const COLLECTIVES = {
-  allreduce: { framework: 'allreduce', pattern: 'reduce' },
-  'scatter-reduce': { framework: 'scatter-reduce', pattern: 'reduceScatter' },
-} as const satisfies Record<string, { framework: string; pattern: CollectivePattern }>;
+  allreduce: { pattern: 'reduce' },
+  'scatter-reduce': { pattern: 'reduceScatter' },
+} as const satisfies Record<string, { pattern: CollectivePattern }>;
 
 export type CollectiveFramework = keyof typeof COLLECTIVES;
