@@ -114,10 +114,7 @@ export class ChunkedCollective implements GradientCommunicator {
       for (let sender = 0; sender < this.opts.numWorkers; sender++) if (sender !== rank) consumed.push(this.plan.sentKey(stepPrefix, chunk.index, sender));
     }
 
-    await Promise.all(theirs.map(async (chunk) => {
-      const bytes = await this.wait(this.plan.mergedKey(stepPrefix, chunk.index), this.plan.describeMerged(step, chunk));
-      result.set(decodeTensor(bytes, chunk.end - chunk.start), chunk.start);
-    }));
+    for (const [chunk, bytes] of await this.readMerged(step, stepPrefix, theirs)) result.set(decodeTensor(bytes, chunk.end - chunk.start), chunk.start);
 
     // Only now, with nothing left to wait for in this step, may its inputs go: a worker handing
     // over mid-step redoes the step and needs them again. Everyone has sent its chunks for this
@@ -130,38 +127,64 @@ export class ChunkedCollective implements GradientCommunicator {
 
   /** Chunk `chunk` from every worker, in rank order (this worker's own from memory). */
   private async gather(step: string, stepPrefix: string, chunk: Chunk, own: Float32Array): Promise<Float32Array[]> {
-    const length = chunk.end - chunk.start;
+    const senders = Array.from({ length: this.opts.numWorkers }, (_, r) => r).filter((r) => r !== this.opts.rank);
+    const arrived = await this.waitForAll(senders.map((sender) => ({
+      key: this.plan.sentKey(stepPrefix, chunk.index, sender), what: `worker ${sender}'s gradient`,
+    })));
+    const missing = senders.filter((sender) => !arrived.has(this.plan.sentKey(stepPrefix, chunk.index, sender)));
+    if (missing.length) throw new MissingWorkerError(missing, step, this.opts.timeoutMs); // everyone missing, at once
     const gathered: Float32Array[] = new Array(this.opts.numWorkers);
     gathered[this.opts.rank] = own.subarray(chunk.start, chunk.end);
-    const waits = [];
-    for (let sender = 0; sender < this.opts.numWorkers; sender++) {
-      if (sender === this.opts.rank) continue;
-      waits.push(this.wait(this.plan.sentKey(stepPrefix, chunk.index, sender), `worker ${sender}'s gradient`).then(
-        (bytes) => { gathered[sender] = decodeGradient(bytes, sender, step, length); },
-        (err: unknown) => { if (!(err instanceof WaitTimeoutError)) throw err; }, // a missing worker: reported below, all at once
-      ));
+    for (const sender of senders) {
+      gathered[sender] = decodeGradient(arrived.get(this.plan.sentKey(stepPrefix, chunk.index, sender))!, sender, step, chunk.end - chunk.start);
     }
-    await Promise.all(waits);
-    const missing = [];
-    for (let sender = 0; sender < this.opts.numWorkers; sender++) if (!gathered[sender]) missing.push(sender);
-    if (missing.length) throw new MissingWorkerError(missing, step, this.opts.timeoutMs);
     return gathered;
   }
 
-  private wait(key: string, what: string): Promise<Buffer> {
+  /** The merged chunks this worker does not own; a missing one ends the wait with an error naming it. */
+  private async readMerged(step: string, stepPrefix: string, chunks: Chunk[]): Promise<Map<Chunk, Buffer>> {
+    const wanted = chunks.map((chunk) => ({ chunk, key: this.plan.mergedKey(stepPrefix, chunk.index), what: this.plan.describeMerged(step, chunk) }));
+    const arrived = await this.waitForAll(wanted);
+    const missing = wanted.find((w) => !arrived.has(w.key));
+    if (missing) throw new WaitTimeoutError(missing.what, this.opts.timeoutMs);
+    return new Map(wanted.map((w) => [w.chunk, arrived.get(w.key)!]));
+  }
+
+  /**
+   * Loads every key, waiting (bounded, with back-off) for those not there yet. Only one missing
+   * key is polled at a time, the others are read again once it arrives: N−1 workers polling N−1
+   * keys each would flood the store with misses. Keys still missing at the deadline are left out
+   * of the answer; a deadline set by the invocation's time throws OutOfTimeError instead.
+   */
+  private async waitForAll(wanted: { key: string; what: string }[]): Promise<Map<string, Buffer>> {
     const budget = this.opts.waitBudgetMs?.() ?? Infinity;
-    const timeoutMs = Math.max(0, Math.min(this.opts.timeoutMs, budget));
-    return pollLoad(key, (k) => this.opts.store.load(k), {
-      timeoutMs,
-      // Steps take tens of milliseconds: a coarse back-off would dominate them.
-      initialDelayMs: 1,
-      maxDelayMs: this.opts.pollMaxDelayMs ?? 25,
-      checkAbort: this.checkAbort,
-    }).catch((err: unknown) => {
-      if (!(err instanceof WaitTimeoutError)) throw err;
-      if (budget < this.opts.timeoutMs) throw new OutOfTimeError(what);
-      throw new WaitTimeoutError(what, this.opts.timeoutMs);
-    });
+    const deadline = Date.now() + Math.max(0, Math.min(this.opts.timeoutMs, budget));
+    const arrived = new Map<string, Buffer>();
+    let pending = wanted;
+    for (;;) {
+      pending = pending.filter((w) => !arrived.has(w.key));
+      const values = await Promise.all(pending.map((w) => this.opts.store.load(w.key)));
+      values.forEach((value, i) => { if (value !== undefined) arrived.set(pending[i].key, value); });
+      pending = pending.filter((w) => !arrived.has(w.key));
+      if (pending.length === 0) return arrived;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        if (budget < this.opts.timeoutMs) throw new OutOfTimeError(pending[0].what);
+        return arrived;
+      }
+      const first = pending[0];
+      try {
+        arrived.set(first.key, await pollLoad(first.key, (k) => this.opts.store.load(k), {
+          timeoutMs: left,
+          // Steps take tens of milliseconds: a coarse back-off would dominate them.
+          initialDelayMs: 1,
+          maxDelayMs: this.opts.pollMaxDelayMs ?? 25,
+          checkAbort: this.checkAbort,
+        }));
+      } catch (err) {
+        if (!(err instanceof WaitTimeoutError)) throw err; // a last look at every key follows
+      }
+    }
   }
 
   exportState(): CommunicatorState {
