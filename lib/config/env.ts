@@ -30,6 +30,16 @@ export const ENV = {
   workerFunction: 'MLTRAIN_WORKER_FUNCTION',
   stage: 'MLTRAIN_STAGE',
   service: 'MLTRAIN_SERVICE',
+  /** The channel the stack was deployed for (`--param channel=...`); a run may name another it has. */
+  channel: 'MLTRAIN_CHANNEL',
+  /** redis://host:port (rediss:// with TLS); the same name the local runtime sets for redis-server. */
+  redisUrl: 'REDIS_URL',
+  /** host:port of the Memcached node; the same name the local runtime sets for memcached. */
+  memcachedUrl: 'MEMCACHED_URL',
+  /** The DynamoDB table the dynamodb channel keeps its items in. */
+  dynamoTable: 'MLTRAIN_DYNAMODB_TABLE',
+  /** How long channel keys live in Redis, Memcached and DynamoDB before they expire on their own. */
+  channelTtlSeconds: 'MLTRAIN_CHANNEL_TTL_SECONDS',
 } as const;
 
 export function readFunctionEnvironment(env: NodeJS.ProcessEnv = process.env): FunctionEnvironment {

@@ -24,7 +24,7 @@ export interface FrameworkInfo {
 
 export const FRAMEWORKS = {
   allreduce: { title: 'LambdaML AllReduce', service: 'allreduce', servers: [], options: { channel: 's3' }, available: true },
-  'scatter-reduce': { title: 'LambdaML ScatterReduce', service: 'scatter-reduce', servers: [], options: { channel: 's3' }, available: false },
+  'scatter-reduce': { title: 'LambdaML ScatterReduce', service: 'scatter-reduce', servers: [], options: { channel: 's3' }, available: true },
   spirt: {
     title: 'SPIRT', service: 'spirt', servers: ['redis', 'sqs'],
     options: { batches: 4, aggregation: 'mean', attack: 'none', attackers: 0, inDb: true },

@@ -4,6 +4,7 @@ import { createLocalS3Client } from '../stores/s3-client';
 import { S3Store } from '../stores/s3';
 import type { TrafficCounter } from '../metrics/traffic';
 import { LocalJobs } from './jobs';
+import { prepareLocalChannels } from './channels';
 import { LocalLambda } from './lambda/emulator';
 import type { ServiceDefinition } from './lambda/service-definition';
 import { trackStoppable } from './processes';
@@ -75,6 +76,7 @@ export class LocalRuntime {
       for (const fn of services.flatMap((s) => Object.values(s.functions))) Object.assign(fn.environment, opts.environmentOverrides);
       const env = {
         ...servers.env,
+        ...(await prepareLocalChannels(servers)),
         // Credentials for the local emulators only; they accept any signature.
         AWS_ACCESS_KEY_ID: 'test',
         AWS_SECRET_ACCESS_KEY: 'test',

@@ -64,8 +64,9 @@ export async function trainLocally(opts: LocalRunOptions): Promise<RunResults> {
   const runtime = await LocalRuntime.start({
     runDir, s3Dir: path.join(runsDir, '.s3'), services: [framework.service], servers: serversFor(framework.servers, opts.config), timeoutOverrides: opts.timeoutOverrides,
     environmentOverrides: extra?.environmentOverrides,
-    // What `sls deploy --param workers=N` sets on AWS (MLLESS: one queue per worker).
-    params: { workers: String(opts.config.workers) },
+    // What `sls deploy --param workers=N` sets on AWS (MLLESS: one queue per worker), and the
+    // LambdaML collectives' `--param channel=...` (the functions' MLTRAIN_CHANNEL).
+    params: { workers: String(opts.config.workers), ...(opts.config.channel ? { channel: opts.config.channel } : {}) },
   }).catch(async (err: unknown) => {
     await extra?.stop();
     throw err;

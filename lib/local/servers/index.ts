@@ -2,7 +2,8 @@ import { startDynamo, type DynamoOptions } from './dynamodb';
 import { startMemcached, type MemcachedOptions } from './memcached';
 import { startParameterServer, type ParameterServerLaunchOptions } from './parameter-server';
 import { startRedis, type RedisOptions } from './redis';
-import { startS3, type S3Options } from './s3';
+import { type S3Options } from './s3';
+import { startS3Process } from './s3-process';
 import { startSqs } from './sqs';
 import type { RunningServer, ServerKind } from './types';
 
@@ -37,7 +38,7 @@ const SERVER_KINDS: readonly ServerKind[] = ['s3', 'sqs', 'redis', 'memcached', 
 function startOne(kind: ServerKind, opts: ServerSetOptions): Promise<RunningServer> {
   switch (kind) {
     case 's3':
-      return startS3(opts.s3 as S3Options);
+      return startS3Process(opts.s3 as S3Options);
     case 'sqs':
       return startSqs();
     case 'dynamodb':

@@ -4,6 +4,8 @@ import { ExtraArtifacts } from './artifacts';
 import { uploadExtraArtifacts, type DeployHost } from './artifacts/upload';
 import { deleteBeforeEmptying, emptyBucketResources } from './cleanup/empty-buckets';
 import { addGeneratedConfiguration, type CompilingServerless } from './compile-generated';
+import { applyChannelPlan, channelNetwork, planChannel, type ChannelConfig } from './channels';
+import { channelStoreAtLoad } from './channels/early-store';
 import { addPeerDatabases, type CompiledTemplate } from './ec2';
 import { GPU_IDS, GPU_TRAINER_ARTIFACT, gpuInstanceTemplate, type GpuInstanceConfig } from './ec2/gpu-instance';
 import { addParameterServer, type ParameterServerConfig } from './ec2/parameter-server';
@@ -26,6 +28,7 @@ interface MltrainConfig {
   gpuInstance?: GpuInstanceConfig;
   emptyOnRemove?: string[];
   parameterServer?: Partial<ParameterServerConfig>;
+  channel?: ChannelConfig;
 }
 
 interface AwsProvider {
@@ -37,7 +40,7 @@ interface AwsProvider {
 
 interface ServerlessLike extends LayerHost {
   configSchemaHandler: { defineCustomProperties(schema: object): void };
-  configurationInput: { custom?: { mltrain?: MltrainConfig }; provider?: { vpc?: unknown } };
+  configurationInput: { custom?: { mltrain?: MltrainConfig }; provider?: { vpc?: unknown }; params?: Record<string, Record<string, unknown> | undefined> };
   extendConfiguration(path: string[], value: unknown): void;
   getProvider(name: 'aws'): AwsProvider;
   pluginManager: DeployHost['pluginManager'];
@@ -70,6 +73,12 @@ export class MltrainPlugin {
     const notice = (msg: string) => utils.log.notice(`mltrain: ${msg}`);
     // State machines must exist before serverless-step-functions reads the configuration.
     const batches = mltrain?.stateMachine ? injectStateMachine(serverless, mltrain.stateMachine, options.param) : undefined;
+    // A LambdaML channel on ElastiCache lives in the VPC: so must the functions (channels/).
+    const channelStore = mltrain?.channel && channelStoreAtLoad({
+      configured: mltrain.channel.store, cliParams: options.param, stage: options.stage, params: serverless.configurationInput.params,
+    });
+    const vpcForChannel = channelStore ? channelNetwork(channelStore, mltrain?.vpc) : undefined;
+    if (vpcForChannel) serverless.extendConfiguration(['custom', 'mltrain', 'vpc'], vpcForChannel);
     if (mltrain?.vpc) {
       // Injected before osls reads the configuration, so its IAM (VPC access policy) and every command see it.
       if (serverless.configurationInput.provider?.vpc) throw new Error('custom.mltrain.vpc puts the functions in the mltrain VPC: remove provider.vpc');
@@ -97,6 +106,7 @@ export class MltrainPlugin {
           const { config, bundle } = await addParameterServer(this.template(), { vpc: Boolean(resolved.vpc), parameterServer: resolved.parameterServer }, this.names(), this.artifacts);
           notice(`parameter server (EC2 ${config.instanceType}, gRPC port ${config.port}, bundle ${bundle.prefix})`);
         }
+        if (resolved?.channel) this.addChannel(resolved.channel, channelStore);
         await addNetworkGpuAndCleanup(serverless, notice);
       },
       // The parameter server's content-addressed bundle goes in after osls settles the package folder.
@@ -106,6 +116,16 @@ export class MltrainPlugin {
         await this.uploadArtifacts();
       },
     };
+  }
+
+  /** The LambdaML channel's resources, environment and IAM (channels/). */
+  private addChannel(config: ChannelConfig, readAtLoad: string | undefined): void {
+    if (config.store !== readAtLoad) {
+      throw new Error(`custom.mltrain.channel.store resolved to "${config.store}" but read "${readAtLoad}" while the plugin loaded: give it as --param channel=${config.store}`);
+    }
+    const naming = this.serverless.getProvider('aws').naming;
+    const functions = this.serverless.service.getAllFunctions().map((name) => naming.getLambdaLogicalId(name));
+    applyChannelPlan(this.template(), planChannel(config), functions);
   }
 
   private template(): CompiledTemplate {

@@ -56,6 +56,16 @@ export const mltrainConfigSchema = {
           required: ['instanceType', 'bucket'],
           additionalProperties: false,
         },
+        /** LambdaML collectives: the store gradients travel through (channels/), set by --param channel=... */
+        channel: {
+          type: 'object',
+          properties: {
+            store: { enum: ['s3', 'redis', 'memcached', 'dynamodb'] },
+            cacheNodeType: { type: 'string', pattern: '^cache\\.[a-z0-9]+\\.[a-z0-9]+$' },
+          },
+          required: ['store'],
+          additionalProperties: false,
+        },
         /** Buckets (logical ids) emptied by a custom resource when the stack is removed. */
         emptyOnRemove: { type: 'array', items: logicalId, uniqueItems: true },
         /** ec2/parameter-server.ts: the hybrid parameter server's instance. */

@@ -2,6 +2,7 @@ import { runAllReduceWorker } from '../../../lib/frameworks/allreduce/worker';
 import { workerEventSchema } from '../../../lib/frameworks/allreduce/events';
 import { parseOrThrow } from '../../../lib/frameworks/training-config';
 import { createFunctionDeps } from '../../../lib/functions/deps';
+import { createChannelStore } from '../../../lib/stores/create-store';
 
 interface LambdaContext {
   getRemainingTimeInMillis(): number;
@@ -13,6 +14,7 @@ export async function handler(event: unknown, context: LambdaContext) {
   const deps = createFunctionDeps('worker');
   return runAllReduceWorker(input, {
     ...deps,
+    channel: createChannelStore(input.config.channel ?? 's3', { bucket: deps.store, traffic: deps.traffic }),
     workerFunctionName: deps.env.workerFunctionName,
     remainingTimeMs: () => context.getRemainingTimeInMillis(),
   });

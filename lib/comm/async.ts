@@ -1,0 +1,106 @@
+import { assertFinite, decodeTensor, encodeTensor } from '../ml/tensor';
+import { waitFor, WaitTimeoutError } from '../util/wait';
+import { BadGradientError, shareRecentCall, type CollectiveOptions } from './collective';
+
+// Asynchronous SGD over a storage channel: a shared model every worker reads, modifies and writes
+// without waiting for the others. The shared model is the initial model plus the mean over the
+// workers of everything each has applied to it. It is kept as one slot per worker, each holding
+// that worker's accumulated update, written only by its owner: a read-modify-write of one shared
+// object would lose updates whenever two workers overlap (LambdaML's "last writer wins"), and no
+// store here offers the same compare-and-swap. A slot is a new key per version, so a reader
+// never sees a half-written one; each worker keeps its two latest versions and deletes older ones.
+//
+// Staleness: a worker reads the others' latest slots, which may be some exchanges old. With
+// maxStaleness k, a worker at exchange v waits (bounded) until every other worker has published
+// exchange v − k; with k = 0 every exchange sees everyone's previous one. The default, Infinity,
+// never waits: a worker that has published nothing yet counts as no update.
+
+export interface AsyncOptions extends CollectiveOptions {
+  /** The model every worker starts from (same seed, same bits). */
+  initial: Float32Array;
+  /** How many exchanges a worker may be ahead of the slowest before it waits for it. */
+  maxStaleness?: number;
+}
+
+const VERSIONS_KEPT = 2;
+
+export class AsyncCommunicator {
+  private version = 0;
+  private readonly accumulated: Float64Array;
+  private readonly maxStaleness: number;
+  private readonly checkAbort: () => Promise<void>;
+
+  constructor(private readonly opts: AsyncOptions) {
+    this.checkAbort = shareRecentCall(opts.checkAbort, 500);
+    if (!Number.isInteger(opts.rank) || opts.rank < 0 || opts.rank >= opts.numWorkers) {
+      throw new Error(`rank ${opts.rank} is outside 0..${opts.numWorkers - 1}`);
+    }
+    this.maxStaleness = opts.maxStaleness ?? Infinity;
+    if (!(this.maxStaleness >= 0)) throw new Error(`maxStaleness must be 0 or more, got ${opts.maxStaleness}`);
+    this.accumulated = new Float64Array(opts.initial.length);
+  }
+
+  /**
+   * Applies `update` (e.g. −lr × gradient) to the shared model and returns the shared model as it
+   * now stands: initial + mean over workers of their accumulated updates, own one included.
+   */
+  async exchange(update: Float32Array): Promise<Float32Array> {
+    const { store, rank, numWorkers, initial } = this.opts;
+    if (update.length !== initial.length) throw new Error(`update has ${update.length} values, the model ${initial.length}`);
+    assertFinite(update, `update of worker ${rank}`);
+    for (let i = 0; i < update.length; i++) this.accumulated[i] += update[i];
+    this.version += 1;
+    const own = Float32Array.from(this.accumulated);
+    await store.save(this.slotKey(rank, this.version), encodeTensor(own));
+    if (this.version > VERSIONS_KEPT) await store.delete([this.slotKey(rank, this.version - VERSIONS_KEPT)]);
+
+    const slots = await Promise.all(Array.from({ length: numWorkers }, (_, worker) => (worker === rank ? own : this.readSlot(worker))));
+    const model = new Float32Array(initial.length);
+    for (let i = 0; i < model.length; i++) {
+      let sum = 0;
+      for (const slot of slots) if (slot) sum += slot[i];
+      model[i] = initial[i] + sum / numWorkers;
+    }
+    return model;
+  }
+
+  /** The latest slot of `worker`, waiting (bounded) while it is more than maxStaleness behind. */
+  private async readSlot(worker: number): Promise<Float32Array | undefined> {
+    const needed = this.version - this.maxStaleness;
+    try {
+      return await waitFor(`worker ${worker}'s update ${needed}`, async () => {
+        const latest = await this.latestVersion(worker);
+        if (latest === undefined || latest < needed) {
+          await this.checkAbort();
+          return needed > 0 ? undefined : null; // null: nothing yet, and no need to wait for it
+        }
+        const bytes = await this.opts.store.load(this.slotKey(worker, latest));
+        if (!bytes) return undefined; // replaced by a newer version between the listing and the read
+        try {
+          const slot = decodeTensor(bytes, this.opts.initial.length);
+          assertFinite(slot, `update of worker ${worker}`);
+          return slot;
+        } catch (err) {
+          throw new BadGradientError(worker, `exchange ${latest}`, (err as Error).message);
+        }
+      }, { timeoutMs: this.opts.timeoutMs, initialDelayMs: 1, maxDelayMs: this.opts.pollMaxDelayMs ?? 25 }) ?? undefined;
+    } catch (err) {
+      if (!(err instanceof WaitTimeoutError)) throw err;
+      throw new Error(`worker ${worker} is more than ${this.maxStaleness} exchanges behind worker ${this.opts.rank} (at ${this.version}) after ${Math.round(this.opts.timeoutMs / 1000)} s`);
+    }
+  }
+
+  private async latestVersion(worker: number): Promise<number | undefined> {
+    const keys = await this.opts.store.list(this.slotPrefix(worker));
+    const versions = keys.map((k) => /\/v(\d+)\.f32$/.exec(k)).filter((m) => m).map((m) => Number(m![1]));
+    return versions.length ? Math.max(...versions) : undefined;
+  }
+
+  private slotPrefix(worker: number): string {
+    return `${this.opts.prefix}async/rank-${worker}/`;
+  }
+
+  private slotKey(worker: number, version: number): string {
+    return `${this.slotPrefix(worker)}v${String(version).padStart(9, '0')}.f32`;
+  }
+}

@@ -1,0 +1,217 @@
+import { createCommunicator, OutOfTimeError, type GradientCommunicator } from '../../comm';
+import type { FunctionInvoker } from '../../functions/invoker';
+import { initBackend } from '../../ml/backend';
+import { batchAt, stepsPerEpoch } from '../../ml/data/batches';
+import { downloadShard, downloadTestSet, loadManifest } from '../../ml/data/bucket';
+import type { Dataset } from '../../ml/data/types';
+import { createModel, type FlatModel } from '../../ml/models';
+import { createOptimizer, type FlatOptimizer } from '../../ml/optimizers';
+import { deriveSeed, shuffledIndices } from '../../ml/random';
+import { encodeTensor, sha256Hex } from '../../ml/tensor';
+import { emptyTraffic, type TrafficCounter } from '../../metrics/traffic';
+import { saveJson } from '../../stores/json';
+import type { ObjectStore } from '../../stores/types';
+import type { Logger } from '../../util/log';
+import { markRunFailed, RunFailedError, throwIfRunFailed } from '../run-status';
+import { runKeys } from '../run-keys';
+import { TimeBudget } from '../time-budget';
+import type { TrainingConfig } from '../training-config';
+import { loadCheckpoint, saveCheckpoint, type EpochStats, type WorkerState } from './checkpoint';
+import type { WorkerEvent } from './events';
+import type { EpochProgress, EpochSummary, RunDone, WorkerReport } from '../reports';
+import { COLLECTIVES, type CollectiveFramework } from './collectives';
+
+export interface WorkerDeps {
+  /** The service's bucket: dataset, run status, checkpoints, reports. */
+  store: ObjectStore;
+  /** Where gradients travel (`--channel`): the bucket itself for s3. */
+  channel: ObjectStore;
+  traffic: TrafficCounter;
+  invoker: FunctionInvoker;
+  workerFunctionName: string;
+  remainingTimeMs: () => number;
+  log: Logger;
+}
+
+export type WorkerOutcome =
+  | { status: 'finished'; runId: string; rank: number; paramsDigest: string }
+  | { status: 'handed-over'; runId: string; rank: number; epoch: number; step: number; invocation: number };
+
+/**
+ * One worker of a LambdaML collective (frameworks.md §3): for every batch of its shard, compute
+ * the gradient, average it with every other worker through the channel (AllReduce or
+ * ScatterReduce), and step the optimizer.
+ */
+export async function runCollectiveWorker(framework: CollectiveFramework, event: WorkerEvent, deps: WorkerDeps): Promise<WorkerOutcome> {
+  const { runId, rank } = event;
+  const log = deps.log.child({ runId, rank, invocation: event.invocation });
+  try {
+    return await train(framework, event, deps, log);
+  } catch (err) {
+    if (err instanceof RunFailedError) {
+      log.error('stopping: the run was failed elsewhere', { reason: err.failure.reason });
+      throw err;
+    }
+    const failure = await markRunFailed(deps.store, runId, (err as Error).message, `worker ${rank}`).catch(() => undefined);
+    log.error('worker failed', { error: err as Error, reason: failure?.reason });
+    throw err;
+  }
+}
+
+async function train(framework: CollectiveFramework, event: WorkerEvent, deps: WorkerDeps, log: Logger): Promise<WorkerOutcome> {
+  const { runId, rank, numWorkers, config } = event;
+  const { store } = deps;
+  const keys = runKeys(runId);
+  const backend = await initBackend();
+  const manifest = await loadManifest(store, event.manifestKey, numWorkers);
+  const shard = await downloadShard(store, manifest, rank);
+  const testSet = rank === 0 ? await downloadTestSet(store, manifest) : undefined;
+  const model = createModel(config.model, { inputShape: manifest.train[rank].featureShape, numClasses: manifest.train[rank].numClasses });
+  const optimizer = createOptimizer(optimizerConfig(config), model.numParams);
+  const budget = new TimeBudget(deps.remainingTimeMs);
+  const comm = createCommunicator(COLLECTIVES[framework].pattern, {
+    store: deps.channel, prefix: keys.sync, rank, numWorkers, timeoutMs: config.syncTimeoutSeconds * 1000,
+    checkAbort: () => throwIfRunFailed(store, runId),
+    waitBudgetMs: () => deps.remainingTimeMs() - budget.handOverCostMs(),
+  });
+
+  const state = event.invocation > 1
+    ? await loadCheckpoint(store, keys.checkpoint(rank), model.numParams)
+    : freshState(model, config);
+  optimizer.importState(state.optimizer);
+  comm.importState(state.comm);
+  deps.traffic.restore(state.traffic);
+  state.invocations = event.invocation;
+  log.info('worker started', {
+    framework, channel: deps.channel.kind, backend: backend.name, epoch: state.epoch, step: state.step, shardSize: shard.count, params: model.numParams,
+  });
+
+  const steps = stepsPerEpoch(shard.count, config.batchSize);
+  for (; state.epoch <= config.epochs; state.epoch++, state.step = 0) {
+    const order = shuffledIndices(shard.count, deriveSeed(config.seed, state.epoch, rank));
+    for (; state.step < steps; state.step++) {
+      if (budget.shouldHandOver()) return handOver(event, deps, state, optimizer, comm, log);
+      const t0 = performance.now();
+      model.setParams(state.params);
+      const { loss, grad } = model.gradient(batchAt(shard, order, state.step, config.batchSize));
+      const t1 = performance.now();
+      let mean: Float32Array;
+      try {
+        mean = await comm.mean(`e${state.epoch}/b${state.step}`, grad);
+      } catch (err) {
+        // Waiting for a peer (perhaps itself starting a new invocation) used up this invocation's
+        // time. Nothing of this step is applied yet: the next invocation redoes it, and the
+        // gradient it writes again is the same bytes under the same key.
+        if (err instanceof OutOfTimeError) return handOver(event, deps, state, optimizer, comm, log);
+        throw err;
+      }
+      const t2 = performance.now();
+      optimizer.step(state.params, mean);
+      const t3 = performance.now();
+      addStep(state.epochStats, loss, t1 - t0, t2 - t1, t3 - t2);
+      budget.recordStep(t3 - t0);
+    }
+    await finishEpoch(event, deps, state, model, testSet, log);
+  }
+  return finishRun(event, deps, state, backend.name, log);
+}
+
+function freshState(model: FlatModel, config: TrainingConfig): WorkerState {
+  // Every worker derives the same initial parameters from the shared seed.
+  return {
+    epoch: 1, step: 0, params: model.initialParams(config.seed), optimizer: { step: 0, buffers: {} }, comm: {},
+    epochStats: newEpochStats(), traffic: emptyTraffic(), invocations: 1,
+  };
+}
+
+function newEpochStats(): EpochStats {
+  return { lossSum: 0, steps: 0, computeSeconds: 0, syncSeconds: 0, updateSeconds: 0, startedAt: Date.now() };
+}
+
+function addStep(s: EpochStats, loss: number, computeMs: number, syncMs: number, updateMs: number): void {
+  s.lossSum += loss;
+  s.steps += 1;
+  s.computeSeconds += computeMs / 1000;
+  s.syncSeconds += syncMs / 1000;
+  s.updateSeconds += updateMs / 1000;
+}
+
+export function optimizerConfig(config: TrainingConfig) {
+  return config.optimizer === 'adam'
+    ? { kind: 'adam' as const, lr: config.lr, weightDecay: config.weightDecay }
+    : { kind: 'sgd' as const, lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay };
+}
+
+async function handOver(
+  event: WorkerEvent, deps: WorkerDeps, state: WorkerState, optimizer: FlatOptimizer, comm: GradientCommunicator, log: Logger,
+): Promise<WorkerOutcome> {
+  const keys = runKeys(event.runId);
+  state.optimizer = optimizer.exportState();
+  state.comm = comm.exportState();
+  state.traffic = deps.traffic.snapshot();
+  await saveCheckpoint(deps.store, keys.checkpoint(event.rank), state);
+  const next = { ...event, invocation: event.invocation + 1 };
+  await deps.invoker.invokeAsync(deps.workerFunctionName, next);
+  log.info('handed over to a new invocation before the time limit', { epoch: state.epoch, step: state.step, nextInvocation: next.invocation });
+  return { status: 'handed-over', runId: event.runId, rank: event.rank, epoch: state.epoch, step: state.step, invocation: next.invocation };
+}
+
+async function finishEpoch(
+  event: WorkerEvent, deps: WorkerDeps, state: WorkerState, model: FlatModel, testSet: Dataset | undefined, log: Logger,
+): Promise<void> {
+  const keys = runKeys(event.runId);
+  const s = state.epochStats;
+  const progress: EpochProgress = {
+    rank: event.rank, epoch: state.epoch, steps: s.steps, trainLoss: s.lossSum / Math.max(1, s.steps),
+    computeSeconds: s.computeSeconds, syncSeconds: s.syncSeconds, updateSeconds: s.updateSeconds,
+    traffic: deps.traffic.snapshot(),
+  };
+  await saveJson(deps.store, keys.progress(state.epoch, event.rank), progress);
+  if (testSet) {
+    const seconds = (Date.now() - s.startedAt) / 1000;
+    const t0 = performance.now();
+    model.setParams(state.params);
+    const { loss, accuracy } = model.evaluate({ x: testSet.x, y: testSet.y, count: testSet.count });
+    const summary: EpochSummary = {
+      epoch: state.epoch, seconds, testLoss: loss, testAccuracy: accuracy, evalSeconds: (performance.now() - t0) / 1000,
+    };
+    await saveJson(deps.store, keys.epochSummary(state.epoch), summary);
+    log.info('epoch finished', { ...summary, trainLoss: progress.trainLoss });
+  }
+  state.epochStats = newEpochStats();
+}
+
+async function finishRun(event: WorkerEvent, deps: WorkerDeps, state: WorkerState, backend: string, log: Logger): Promise<WorkerOutcome> {
+  const { runId, rank, numWorkers, config } = event;
+  const keys = runKeys(runId);
+  const paramsDigest = sha256Hex(state.params);
+  const report: WorkerReport = { rank, backend, paramsDigest, invocations: state.invocations, traffic: deps.traffic.snapshot() };
+  await saveJson(deps.store, keys.report(rank), report);
+  if (rank === 0) {
+    const reports = await gatherReports(deps.store, runId, numWorkers, config.syncTimeoutSeconds * 1000);
+    const diverged = reports.filter((r) => r.paramsDigest !== paramsDigest).map((r) => r.rank);
+    if (diverged.length) throw new Error(`workers ${diverged.join(', ')} ended with parameters different from worker 0's`);
+    await deps.store.save(keys.finalModel, encodeTensor(state.params));
+    await deps.channel.clear(keys.sync);
+    await deps.store.clear(`${keys.root}checkpoints/`);
+    const done: RunDone = { paramsDigest, numParams: state.params.length, finishedAt: new Date().toISOString(), reports };
+    await saveJson(deps.store, keys.done, done);
+  }
+  log.info('worker finished', { paramsDigest });
+  return { status: 'finished', runId, rank, paramsDigest };
+}
+
+async function gatherReports(store: ObjectStore, runId: string, numWorkers: number, timeoutMs: number): Promise<WorkerReport[]> {
+  const keys = runKeys(runId);
+  const reports: WorkerReport[] = [];
+  for (let rank = 0; rank < numWorkers; rank++) {
+    const bytes = await store.loadOrWait(keys.report(rank), {
+      timeoutMs, initialDelayMs: 10, maxDelayMs: 500, checkAbort: () => throwIfRunFailed(store, runId),
+    }).catch((err: unknown) => {
+      if (err instanceof RunFailedError) throw err;
+      throw new Error(`worker ${rank} did not report the end of its training within ${Math.round(timeoutMs / 1000)} s`);
+    });
+    reports.push(JSON.parse(bytes.toString('utf8')) as WorkerReport);
+  }
+  return reports;
+}
