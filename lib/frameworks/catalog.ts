@@ -36,7 +36,8 @@ export const FRAMEWORKS = {
     title: 'MLLESS', service: 'mlless', servers: ['redis', 'sqs'],
     options: { variant: 'significant', threshold: 0.01, targetLoss: 0, patience: 10, maxSeconds: 0 }, available: true,
   },
-  ps: { title: 'LambdaML hybrid parameter server', service: 'ps', servers: [], options: {}, available: false },
+  ps: { title: 'LambdaML hybrid parameter server', service: 'ps', servers: ['parameter-server'], options: {}, available: true,
+    instances: [{ type: 'c7g.large', count: 1 }] }, // the parameter server's VM (services/ps: psInstanceType)
   gpu: {
     title: 'GPU baseline', service: 'gpu', servers: [], options: {}, available: true,
     singleProcess: true, instances: [{ type: 'g4dn.xlarge', count: 1 }],
