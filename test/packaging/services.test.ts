@@ -1,8 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import AdmZip from 'adm-zip';
+import { ParameterServerClient } from '../../lib/ps/client';
 import { LAMBDA_LIMITS } from '../../plugins/mltrain/src/layers/limits';
 
 // `serverless package` (osls) of every service, offline with no AWS credentials: the generated
@@ -41,9 +43,13 @@ interface ServiceRow {
   buckets: string[];
   /** Functions in the mltrain VPC (custom.mltrain.vpc). */
   vpc: boolean;
-  extra?: (p: Packaged) => void;
+  /** More arguments for `sls package` (e.g. --param). */
+  args?: string[];
+  extra?: (p: Packaged) => void | Promise<void>;
 }
 
+const PS_ENDPOINT = { 'Fn::Join': [':', [{ 'Fn::GetAtt': ['MltrainParameterServer', 'PrivateIp'] }, '27000']] };
+const PS_BUNDLE = ['parameter-server.js', 'parameter-server.proto'];
 const bucketObjects = (bucket: string) => ({ 'Fn::Sub': `\${${bucket}.Arn}/*` });
 const bucketArn = (bucket: string) => ({ 'Fn::GetAtt': [bucket, 'Arn'] });
 
@@ -79,6 +85,22 @@ const SERVICES: ServiceRow[] = [
     vpc: false,
     extra: checkGpuService,
   },
+  {
+    service: 'ps',
+    functions: {
+      trigger: { memory: 512, timeout: 60, layers: [], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-ps-dev-worker', MLTRAIN_PS_ENDPOINT: PS_ENDPOINT } },
+      worker: { memory: 1769, timeout: 900, layers: ['TfjsLambdaLayer'], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-ps-dev-worker', MLTRAIN_PS_ENDPOINT: PS_ENDPOINT } },
+    },
+    iam: [
+      [['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], bucketObjects('DataBucket')],
+      [['s3:ListBucket'], bucketArn('DataBucket')],
+      [['lambda:InvokeFunction'], { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:mltrain-ps-dev-worker' }],
+    ],
+    buckets: ['DataBucket'],
+    vpc: true,
+    args: ['--param', 'psInstanceType=t4g.small'],
+    extra: checkPsService,
+  },
 ];
 
 function checkGpuService({ resources, template, dir, output, zipEntries }: Packaged): void {
@@ -104,12 +126,85 @@ function checkGpuService({ resources, template, dir, output, zipEntries }: Packa
   expect(template.Outputs).toHaveProperty('GpuInstanceId');
 }
 
+/** services/ps: the parameter server's instance, its one ingress rule, role, boot script and bundle. */
+async function checkPsService({ resources, template, dir, zipEntries }: Packaged): Promise<void> {
+  const instance = resources.MltrainParameterServer.Properties;
+  expect(resources.WorkerLambdaEvConf.Properties.MaximumRetryAttempts).toBe(0); // a retried worker would start over
+  expect(template.Outputs!.ParameterServerEndpoint.Value).toEqual(PS_ENDPOINT);
+  // Amazon Linux 2023 for the type given with --param psInstanceType, private subnet, no public address.
+  expect(instance).toMatchObject({
+    InstanceType: 't4g.small', ImageId: '{{resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64}}',
+    SubnetId: { Ref: 'MltrainPrivateSubnetA' }, SecurityGroupIds: [{ Ref: 'MltrainDataSecurityGroup' }], IamInstanceProfile: { Ref: 'MltrainParameterServerInstanceProfile' },
+  });
+  expect(instance).not.toHaveProperty('NetworkInterfaces');
+  expect(instance.BlockDeviceMappings[0].Ebs).toMatchObject({ Encrypted: true, VolumeType: 'gp3' });
+  // The gRPC port admits the functions' security group only; no rule anywhere is open to the internet.
+  const ingress = Object.values(resources).filter((r) => r.Type === 'AWS::EC2::SecurityGroupIngress').map((r) => r.Properties);
+  expect(ingress).toEqual([expect.objectContaining({
+    GroupId: { Ref: 'MltrainDataSecurityGroup' }, SourceSecurityGroupId: { Ref: 'MltrainFunctionSecurityGroup' }, IpProtocol: 'tcp', FromPort: 27000, ToPort: 27000,
+  })]);
+  const dataGroup = resources.MltrainDataSecurityGroup.Properties;
+  expect(dataGroup.SecurityGroupIngress).toBeUndefined();
+  const inline = Object.values(resources).flatMap((r) => (r.Type === 'AWS::EC2::SecurityGroup' ? r.Properties.SecurityGroupIngress ?? [] : []));
+  expect([...inline, ...ingress].filter((rule) => rule.CidrIp === '0.0.0.0/0' || rule.CidrIpv6 === '::/0')).toEqual([]);
+  // The workers invoke Lambda and the instance ships its logs, both from private subnets.
+  const interfaces = Object.values(resources).filter((r) => r.Type === 'AWS::EC2::VPCEndpoint' && r.Properties.VpcEndpointType === 'Interface');
+  expect(interfaces.map((r) => r.Properties.ServiceName['Fn::Sub']).sort()).toEqual(['com.amazonaws.${AWS::Region}.lambda', 'com.amazonaws.${AWS::Region}.logs']);
+  // The role reads the current bundle from the deployment bucket and writes its own log group: nothing else.
+  const bundleFolder = /^serverless\/mltrain-ps\/dev\/parameter-server\/[0-9a-f]{16}\/$/;
+  const role = resources.MltrainParameterServerRole.Properties;
+  expect(role.AssumeRolePolicyDocument.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+  const [readBundle, writeLogs, ...others] = role.Policies[0].PolicyDocument.Statement;
+  expect(others).toEqual([]);
+  expect(readBundle.Action).toEqual(['s3:GetObject']);
+  const bucketPrefix = 'arn:${AWS::Partition}:s3:::${ServerlessDeploymentBucket}/';
+  expect(readBundle.Resource['Fn::Sub'].startsWith(bucketPrefix)).toBe(true);
+  const folder = readBundle.Resource['Fn::Sub'].slice(bucketPrefix.length, -1);
+  expect(folder).toMatch(bundleFolder); // beside the stage's deployments: sls remove empties it, deployment cleanup leaves it
+  expect(writeLogs).toEqual({ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: { 'Fn::GetAtt': ['MltrainParameterServerLogGroup', 'Arn'] } });
+  expect(resources.MltrainParameterServerLogGroup.Properties).toEqual({ LogGroupName: '/mltrain/mltrain-ps-dev-parameter-server', RetentionInDays: 14 });
+  // The boot script installs Node 22 and runs the packaged bundle, named with each file's digest.
+  const script = instance.UserData['Fn::Base64']['Fn::Sub'][0] as string;
+  expect(script).toContain('dnf install -y nodejs22');
+  expect(script).toContain('ExecStart=/usr/bin/node-22 /opt/mltrain-ps/parameter-server.js --host 0.0.0.0 --port 27000');
+  expect(script).toContain(`# mltrain-ps-bundle: s3://\${ServerlessDeploymentBucket}/${folder}\n`);
+  for (const name of PS_BUNDLE) {
+    const sha = createHash('sha256').update(readFileSync(path.join(dir, name))).digest('hex');
+    expect(script).toContain(`# mltrain-ps-file: ${name} ${sha}\n`);
+  }
+  expect(zipEntries('mltrain-ps.zip')).toContain('handlers/parameter-server.proto'); // loaded at run time by the client
+  // The bundle runs on its own, without node_modules, and answers Ping.
+  const alone = mkdtempSync(path.join(os.tmpdir(), 'ps-bundle-'));
+  for (const name of PS_BUNDLE) copyFileSync(path.join(dir, name), path.join(alone, name));
+  const server = spawn(process.execPath, [path.join(alone, 'parameter-server.js'), '--host', '127.0.0.1', '--port', '0'], { cwd: alone, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const address = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      server.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /listening on (\S+)/.exec(out);
+        if (match) resolve(match[1]);
+      });
+      server.once('exit', (code) => reject(new Error(`the bundled server exited with ${code}: ${out}`)));
+    });
+    const client = new ParameterServerClient({ endpoint: address });
+    try {
+      expect(await client.ping()).toMatchObject({ server: 'mltrain-parameter-server', pid: server.pid });
+    } finally {
+      client.close();
+    }
+  } finally {
+    server.kill('SIGKILL');
+    rmSync(alone, { recursive: true, force: true });
+  }
+}
+
 describe.each(SERVICES)('services/$service', (row) => {
   const p = {} as Packaged;
   beforeAll(() => {
     p.dir = mkdtempSync(path.join(os.tmpdir(), `package-${row.service}-`));
     const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'no-such-profile' };
-    const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'dev', '--package', p.dir],
+    const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'dev', '--package', p.dir, ...(row.args ?? [])],
       { cwd: path.join(ROOT, 'services', row.service), env, encoding: 'utf8' });
     p.output = `${run.stdout}${run.stderr}`; // osls prints its notices on stderr
     if (run.status !== 0) throw new Error(`sls package of services/${row.service} failed:\n${p.output}`);
@@ -181,5 +276,5 @@ describe.each(SERVICES)('services/$service', (row) => {
     }
   });
 
-  if (row.extra) test('what is particular to this service', () => row.extra!(p));
+  if (row.extra) test('what is particular to this service', async () => { await row.extra!(p); });
 });

@@ -40,9 +40,9 @@ test('gives every function, and only functions, the endpoint', () => {
 
 test('the boot script uses only the placeholders CloudFormation fills in, and is valid bash', () => {
   const files = { 'parameter-server.js': 'b'.repeat(64), 'parameter-server.proto': 'a'.repeat(64) };
-  const { resources } = parameterServerResources({ instanceType: 'c7g.large', port: 27001 }, { prefix: 'mltrain/parameter-server/0123456789abcdef/', files }, { service: 'svc', stage: 'dev' });
+  const { resources } = parameterServerResources({ instanceType: 'c7g.large', port: 27001 }, { keyPrefix: 'serverless/svc/dev/parameter-server/0123456789abcdef/', files }, { service: 'svc', stage: 'dev' });
   const [script, vars] = (resources.MltrainParameterServer.Properties as any).UserData['Fn::Base64']['Fn::Sub'];
-  expect(script).toBe(bootstrapScript({ port: 27001, bundlePrefix: 'mltrain/parameter-server/0123456789abcdef/', files }));
+  expect(script).toBe(bootstrapScript({ port: 27001, bundlePrefix: 'serverless/svc/dev/parameter-server/0123456789abcdef/', files }));
   const placeholders = [...new Set([...script.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]))].sort();
   expect(placeholders).toEqual([...BOOTSTRAP_PLACEHOLDERS].sort());
   expect(vars).toEqual({ LogGroup: { Ref: 'MltrainParameterServerLogGroup' } }); // ServerlessDeploymentBucket is a resource
@@ -72,22 +72,28 @@ test('registers the bundle as artifacts uploaded under content-addressed keys, w
   try {
     const template = { Resources: { WorkerLambdaFunction: { Type: 'AWS::Lambda::Function', Properties: {} } } as Record<string, unknown> };
     const artifacts = new ExtraArtifacts();
-    const { bundle, functions } = await addParameterServer(template, { vpc: true, parameterServer: { instanceType: 't4g.small' } }, { service: 'svc', stage: 'dev' }, artifacts);
+    const artifactDirectoryName = 'serverless/svc/dev/1700000000000-2023-11-14T22:13:20.000Z';
+    const { bundle, keyPrefix, functions } = await addParameterServer(
+      template, { vpc: true, parameterServer: { instanceType: 't4g.small' } }, { service: 'svc', stage: 'dev', artifactDirectoryName }, artifacts);
     expect(functions).toEqual(['WorkerLambdaFunction']);
+    // Beside the deployment folders (sls remove empties serverless/svc/dev/), outside any timestamped one.
+    expect(keyPrefix).toBe(`serverless/svc/dev/parameter-server/${bundle.hash}/`);
     expect(artifacts.list.map((a) => [a.name, a.key])).toEqual([
-      ['parameter-server.js', `${bundle.prefix}parameter-server.js`],
-      ['parameter-server.proto', `${bundle.prefix}parameter-server.proto`],
+      ['parameter-server.js', `${keyPrefix}parameter-server.js`],
+      ['parameter-server.proto', `${keyPrefix}parameter-server.proto`],
     ]);
+    const role = (template.Resources.MltrainParameterServerRole as any).Properties.Policies[0].PolicyDocument.Statement[0];
+    expect(role.Resource).toEqual({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::\${ServerlessDeploymentBucket}/${keyPrefix}*` });
     // What sls package and sls deploy do with them: copy into the package folder, upload from there.
     const packageDir = path.join(dir, 'package');
     artifacts.copyInto(packageDir);
     await artifacts.upload(packageDir, {
-      bucket: 'deployment-bucket', artifactDirectoryName: 'serverless/svc/dev/123',
+      bucket: 'deployment-bucket', artifactDirectoryName,
       sdkConfig: { region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, requestChecksumCalculation: 'WHEN_REQUIRED' },
     });
     const client = createLocalS3Client(s3.endpoint);
     for (const [name, sha] of Object.entries(bundle.files)) {
-      const object = await client.send(new GetObjectCommand({ Bucket: 'deployment-bucket', Key: `${bundle.prefix}${name}` }));
+      const object = await client.send(new GetObjectCommand({ Bucket: 'deployment-bucket', Key: `${keyPrefix}${name}` }));
       const bytes = Buffer.from(await object.Body!.transformToByteArray());
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(sha);
     }

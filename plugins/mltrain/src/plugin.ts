@@ -103,8 +103,8 @@ export class MltrainPlugin {
         // The resolved configuration (serverless.service), as its values may be ${param:...}.
         const resolved = this.serverless.service.custom?.mltrain;
         if (resolved?.parameterServer) {
-          const { config, bundle } = await addParameterServer(this.template(), { vpc: Boolean(resolved.vpc), parameterServer: resolved.parameterServer }, this.names(), this.artifacts);
-          notice(`parameter server (EC2 ${config.instanceType}, gRPC port ${config.port}, bundle ${bundle.prefix})`);
+          const { config, keyPrefix } = await addParameterServer(this.template(), { vpc: Boolean(resolved.vpc), parameterServer: resolved.parameterServer }, this.names(), this.artifacts);
+          notice(`parameter server (EC2 ${config.instanceType}, gRPC port ${config.port}, bundle ${keyPrefix})`);
         }
         if (resolved?.channel) this.addChannel(resolved.channel, channelStore);
         await addNetworkGpuAndCleanup(serverless, notice);

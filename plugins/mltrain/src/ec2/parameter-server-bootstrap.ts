@@ -1,7 +1,7 @@
 // The user data of the parameter server's instance (Amazon Linux 2023): install Node 22 and the
 // CloudWatch agent, and run the server bundle from the bucket as a systemd service.
 //
-// The bundle is content-addressed (mltrain/parameter-server/<sha>/ in the deployment bucket) and
+// The bundle is content-addressed (.../parameter-server/<sha>/ in the deployment bucket) and
 // named in the user data with the SHA-256 of each file. New server code changes the user data, so
 // CloudFormation stops and starts the instance; the user data itself runs only at first boot, but
 // the service's fetch step runs at every start and reads the *current* user data from the
@@ -11,7 +11,7 @@
 
 export interface BootstrapInput {
   port: number;
-  /** Key prefix of the bundle in the data bucket, ending with '/'. */
+  /** Key prefix of the bundle in the deployment bucket, ending with '/'. */
   bundlePrefix: string;
   /** File name → SHA-256 (hex) of each file of the bundle. */
   files: Record<string, string>;

@@ -38,9 +38,20 @@ type Resources = Record<string, { Type: string; Properties?: Record<string, unkn
 export interface ServerBundle {
   /** Folder holding parameter-server.js and the .proto. */
   dir: string;
-  /** mltrain/parameter-server/<sha>/ */
-  prefix: string;
+  /** 16 hex digits of the SHA-256 over the files' names and digests. */
+  hash: string;
+  /** File name → SHA-256 (hex). */
   files: Record<string, string>;
+}
+
+/**
+ * Where the bundle goes in the deployment bucket: beside this stage's deployment folders
+ * (<prefix>/<service>/<stage>/parameter-server/<hash>/), so that `sls remove`, which empties
+ * that prefix, removes it too, while the cleanup of old deployments (timestamped folders only)
+ * leaves it alone.
+ */
+export function bundleKeyPrefix(artifactDirectoryName: string, hash: string): string {
+  return `${path.posix.dirname(artifactDirectoryName)}/parameter-server/${hash}/`;
 }
 
 /** Graviton types (c7g, t4g, m8g, c6gn, ...) run the arm64 image; the others x86_64. */
@@ -64,9 +75,11 @@ export function resolveConfig(raw: Partial<ParameterServerConfig> | undefined, v
 }
 
 /** The instance, its ingress rule, role, instance profile and log group. */
-export function parameterServerResources(config: ParameterServerConfig, bundle: Pick<ServerBundle, 'prefix' | 'files'>, names: { service: string; stage: string }) {
+export function parameterServerResources(
+  config: ParameterServerConfig, bundle: { keyPrefix: string; files: Record<string, string> }, names: { service: string; stage: string },
+) {
   const ids = PS_LOGICAL_IDS;
-  const script = bootstrapScript({ port: config.port, bundlePrefix: bundle.prefix, files: bundle.files });
+  const script = bootstrapScript({ port: config.port, bundlePrefix: bundle.keyPrefix, files: bundle.files });
   const name = `${names.service}-${names.stage}-parameter-server`;
   const resources: Resources = {
     [ids.logGroup]: {
@@ -86,7 +99,7 @@ export function parameterServerResources(config: ParameterServerConfig, bundle: 
             Version: '2012-10-17',
             Statement: [
               // Only the server bundle: not the datasets, the runs' state or the functions' code.
-              { Effect: 'Allow', Action: ['s3:GetObject'], Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${ServerlessDeploymentBucket}/mltrain/parameter-server/*' } },
+              { Effect: 'Allow', Action: ['s3:GetObject'], Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:s3:::\${ServerlessDeploymentBucket}/${bundle.keyPrefix}*` } },
               { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: { 'Fn::GetAtt': [ids.logGroup, 'Arn'] } },
             ],
           },
@@ -164,7 +177,7 @@ export function describeBundle(dir: string): ServerBundle {
     files[name] = createHash('sha256').update(bytes).digest('hex');
     whole.update(name).update(files[name]);
   }
-  return { dir, prefix: `mltrain/parameter-server/${whole.digest('hex').slice(0, 16)}/`, files };
+  return { dir, hash: whole.digest('hex').slice(0, 16), files };
 }
 
 /**
@@ -174,13 +187,14 @@ export function describeBundle(dir: string): ServerBundle {
  */
 export async function addParameterServer(
   template: CompiledTemplate, mltrain: { vpc?: boolean; parameterServer?: Partial<ParameterServerConfig> },
-  names: { service: string; stage: string }, artifacts: ExtraArtifacts,
-): Promise<{ config: ParameterServerConfig; bundle: ServerBundle; functions: string[] }> {
+  names: { service: string; stage: string; artifactDirectoryName: string }, artifacts: ExtraArtifacts,
+): Promise<{ config: ParameterServerConfig; bundle: ServerBundle; keyPrefix: string; functions: string[] }> {
   const config = resolveConfig(mltrain.parameterServer, mltrain.vpc);
   const bundle = await buildServerBundle(mkdtempSync(path.join(os.tmpdir(), 'mltrain-ps-bundle-')));
-  const { resources, outputs, endpoint } = parameterServerResources(config, bundle, names);
+  const keyPrefix = bundleKeyPrefix(names.artifactDirectoryName, bundle.hash);
+  const { resources, outputs, endpoint } = parameterServerResources(config, { keyPrefix, files: bundle.files }, names);
   Object.assign(template.Resources, resources);
   template.Outputs = { ...template.Outputs, ...outputs };
-  for (const name of Object.keys(bundle.files)) artifacts.add({ name, source: path.join(bundle.dir, name), key: `${bundle.prefix}${name}` });
-  return { config, bundle, functions: addEndpointToFunctions(template.Resources as Resources, endpoint) };
+  for (const name of Object.keys(bundle.files)) artifacts.add({ name, source: path.join(bundle.dir, name), key: `${keyPrefix}${name}` });
+  return { config, bundle, keyPrefix, functions: addEndpointToFunctions(template.Resources as Resources, endpoint) };
 }
