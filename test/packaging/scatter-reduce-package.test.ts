@@ -37,7 +37,7 @@ afterAll(() => { for (const dir of cleanup) rmSync(dir, { recursive: true, force
 const env = (channel: string, fn: string) => templates[channel][`${fn}LambdaFunction`].Properties.Environment.Variables;
 const statements = (channel: string) => templates[channel].IamRoleLambdaExecution.Properties.Policies[0].PolicyDocument.Statement as any[];
 
-test('declares trigger and worker on nodejs22.x arm64 for every channel, and ships the bundles with the wasm files', () => {
+test('declares trigger and worker on nodejs22.x arm64 for every channel; the worker gets TensorFlow.js from the layer, not its bundle', () => {
   for (const channel of CHANNELS) {
     for (const fn of ['Trigger', 'Worker']) {
       expect(templates[channel][`${fn}LambdaFunction`].Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
@@ -46,7 +46,9 @@ test('declares trigger and worker on nodejs22.x arm64 for every channel, and shi
     }
     expect(templates[channel].WorkerLambdaEvConf.Properties.MaximumRetryAttempts).toBe(0);
   }
-  expect(zipEntries).toEqual(expect.arrayContaining(['handlers/worker.js', 'handlers/trigger.js', 'handlers/tfjs-backend-wasm-simd.wasm']));
+  expect(zipEntries).toEqual(expect.arrayContaining(['handlers/worker.js', 'handlers/trigger.js']));
+  expect(zipEntries.some((e) => e.endsWith('.wasm'))).toBe(false);
+  for (const channel of CHANNELS) expect(templates[channel].WorkerLambdaFunction.Properties.Layers).toEqual([{ Ref: 'TfjsLambdaLayer' }]);
 });
 
 test('s3 adds nothing beyond the bucket', () => {
