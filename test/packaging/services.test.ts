@@ -72,6 +72,25 @@ const SERVICES: ServiceRow[] = [
     },
   },
   {
+    service: 'scatter-reduce',
+    functions: {
+      trigger: { memory: 512, timeout: 60, layers: [], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-scatter-reduce-dev-worker', MLTRAIN_CHANNEL: 's3' } },
+      worker: { memory: 1769, timeout: 900, layers: ['TfjsLambdaLayer'], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-scatter-reduce-dev-worker', MLTRAIN_CHANNEL: 's3' } },
+    },
+    iam: [
+      [['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], bucketObjects('DataBucket')],
+      [['s3:ListBucket'], bucketArn('DataBucket')],
+      [['lambda:InvokeFunction'], { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:mltrain-scatter-reduce-dev-worker' }],
+    ],
+    buckets: ['DataBucket'],
+    vpc: false,
+    // The other channels (--param channel=...): test/packaging/scatter-reduce-package.test.ts.
+    extra: ({ resources }) => {
+      expect(resources.WorkerLambdaEvConf.Properties.MaximumRetryAttempts).toBe(0);
+      expect(Object.keys(resources).filter((id) => id.startsWith('Channel'))).toEqual([]);
+    },
+  },
+  {
     service: 'gpu',
     functions: {
       trigger: { memory: 512, timeout: 60, layers: [], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_GPU_INSTANCE_ID: { Ref: 'MltrainGpuInstance' } } },
