@@ -6,6 +6,9 @@ import { frameworkOptionFields, type FrameworkOptionName, type FrameworkOptions 
 // The options every framework shares, with their defaults. The CLI, the trigger event and the
 // worker event all validate against these schemas, so a bad value is refused before anything runs.
 
+/** A run's id in events: it names keys, queues and executions, so it is kept short and plain. */
+export const runIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}$/, 'must be 3-63 lowercase letters, digits and dashes');
+
 export const MODEL_KINDS = ['lr', 'svm', 'mlp', 'cnn'] as const;
 export const OPTIMIZERS = ['sgd', 'adam'] as const;
 

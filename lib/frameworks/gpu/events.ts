@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { trainingConfigSchema } from '../training-config';
+import { trainingConfigSchema, runIdSchema } from '../training-config';
 
 // The JSON the gpu service's trigger accepts and the run record it leaves in the bucket. Names and
 // numbers only: the trainer (on the instance or in a local process) reads its configuration from
 // this record, never from user data or command-line secrets.
 
-const runIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}$/, 'must be 3-63 lowercase letters, digits and dashes');
 
 export const gpuTriggerEventSchema = z.object({
   runId: runIdSchema.optional(),

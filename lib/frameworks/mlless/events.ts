@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { frameworkOptionFields } from '../framework-options';
-import { trainingConfigSchema, type FrameworkConfig } from '../training-config';
+import { trainingConfigSchema, type FrameworkConfig, runIdSchema } from '../training-config';
 
 // The JSON events of the mlless service. Names and numbers only: no data, no secrets.
 
-export const runIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}$/, 'must be 3-63 lowercase letters, digits and dashes');
 
 /** A configuration resolved for MLLESS: its own options are all present. */
 export const mllessConfigSchema = trainingConfigSchema.extend({

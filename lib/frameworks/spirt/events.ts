@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { trainingConfigSchema } from '../training-config';
+import { trainingConfigSchema, runIdSchema } from '../training-config';
 
 // The JSON SPIRT's functions receive. Names and numbers only: no data, no secrets.
 
-const runIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}$/, 'must be 3-63 lowercase letters, digits and dashes');
 
 export const spirtTriggerEventSchema = z.object({
   runId: runIdSchema.optional(),
