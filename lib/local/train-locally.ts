@@ -127,6 +127,7 @@ async function followRun(
   const summaries: EpochSummary[] = [];
   const progress: EpochProgress[][] = [];
   let idlePolls = 0;
+  let doneSeenAt: number | undefined;
   for (;;) {
     const failure = await readRunFailure(store, runId);
     if (failure) throw new LocalRunError(`run ${runId} failed: ${failure.reason} (detected by ${failure.detectedBy})`, runId, runDir);
@@ -144,12 +145,21 @@ async function followRun(
       const result = epochResult(summary, perRank as EpochProgress[], progress[epoch - 2]);
       emit({ type: 'epoch', epoch, epochs: config.epochs, result });
     }
-    // A run may end early (SPIRT's early stopping): done with fewer epochs is still done.
-    if (done && !(await loadJson(store, keys.epochSummary(summaries.length + 1)))) return { summaries, progress, done };
+    // A run may end early (SPIRT's early stopping): done with fewer epochs is still done. But a
+    // peer that another peer wrongly took for dead may still be writing the epoch it finished:
+    // while anyone has progress for the next epoch, its summary is waited for (bounded).
+    if (done && !(await loadJson(store, keys.epochSummary(summaries.length + 1)))) {
+      const next = summaries.length + 1;
+      const started = await Promise.all(Array.from({ length: config.workers }, (_, r) => loadJson(store, keys.progress(next, r))));
+      doneSeenAt ??= Date.now();
+      const grace = Date.now() - doneSeenAt < config.syncTimeoutSeconds * 2000;
+      if (!started.some(Boolean) || !grace) return { summaries, progress, done };
+    }
     // Every function, state machine execution and job has stopped (an execution waiting out a Retry
     // interval runs no function) and nothing says the run is over: report what the runtime saw.
     const { lambda, stepFunctions, jobs } = runtime;
     idlePolls = lambda.running() === 0 && stepFunctions.running() === 0 && jobs.running() === 0 ? idlePolls + 1 : 0;
+    if (idlePolls >= 3 && done) return { summaries, progress, done }; // nothing runs that could still write
     if (idlePolls >= 3) {
       const executions = describeExecutionFailures(stepFunctions.executions());
       const invocations = lambda.invocations().some((r) => r.status !== 'succeeded' && r.status !== 'running') || executions.length === 0 ? [describeFailures(lambda.invocations(), jobs.jobs())] : [];
