@@ -8,6 +8,9 @@ import { LocalRunError, trainLocally } from '../../lib/local/train-locally';
 // AllReduce end to end through the real parts: s3rver, the Lambda API emulator, the service's own
 // handlers in separate processes. Synthetic data keeps each run to a few seconds.
 
+// Each run starts servers and worker processes: on a loaded 2-core machine one takes minutes.
+jest.setTimeout(300_000);
+
 let runsDir: string;
 beforeAll(() => { runsDir = mkdtempSync(path.join(os.tmpdir(), 'allreduce-test-')); });
 afterAll(() => rmSync(runsDir, { recursive: true, force: true }));
@@ -51,7 +54,7 @@ test('workers hand over to new invocations before a short time limit and end wit
   const limited = await run(config, { timeoutOverrides: { worker: 8 } });
   expect(limited.invocations.byFunction.worker.count).toBeGreaterThan(2); // at least one hand-over
   expect(limited.final.paramsDigest).toBe(unconstrained.final.paramsDigest);
-}, 180_000);
+}, 400_000);
 
 test('a worker killed mid-run fails the run with a message naming it, without hanging', async () => {
   let runtime: LocalRuntime | undefined;
