@@ -6,7 +6,10 @@
  * `all`, the final test accuracy and its difference from AllReduce.
  *
  *   nice node --import tsx bench/mlless-threshold.ts [--models lr,mlp] [--thresholds 0,0.001,0.01,0.1,1,10]
- *                                                    [--epochs 3] [--workers 4] [--no-allreduce] [--out file.json]
+ *                                                    [--epochs 3] [--workers 4] [--no-allreduce] [--no-all] [--out file.json]
+ *
+ * The share of `all` is the run's update bytes over what sending every update dense takes, which is
+ * exactly what the `all` variant sends (results.details.updates.denseBytes): --no-all skips that run.
  *
  * Slow: each run trains the model for real (several minutes per run on two shared cores).
  */
@@ -25,14 +28,16 @@ interface Options {
   epochs: number;
   workers: number;
   allreduce: boolean;
+  all: boolean;
   out?: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { models: ['lr', 'mlp'], thresholds: [0, 0.001, 0.01, 0.1, 1, 10], epochs: 3, workers: 4, allreduce: true };
+  const o: Options = { models: ['lr', 'mlp'], thresholds: [0, 0.001, 0.01, 0.1, 1, 10], epochs: 3, workers: 4, allreduce: true, all: true };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--no-allreduce') { o.allreduce = false; continue; }
+    if (flag === '--no-all') { o.all = false; continue; }
     const value = argv[++i];
     if (value === undefined) throw new Error(`${flag} needs a value`);
     if (flag === '--models') {
@@ -54,7 +59,7 @@ function parseArgs(argv: string[]): Options {
     } else if (flag === '--out') {
       o.out = value;
     } else {
-      throw new Error(`unknown option ${flag} (expected --models, --thresholds, --epochs, --workers, --no-allreduce, --out)`);
+      throw new Error(`unknown option ${flag} (expected --models, --thresholds, --epochs, --workers, --no-allreduce, --no-all, --out)`);
     }
   }
   return o;
@@ -79,34 +84,27 @@ async function main(): Promise<void> {
     const common: TrainingConfigInput = { model, dataset: 'mnist', workers: o.workers, epochs: o.epochs, seed: 42 };
     const train = async (framework: 'mlless' | 'allreduce', extra: TrainingConfigInput): Promise<RunResults> =>
       trainLocally({ framework, config: resolveTrainingConfig({ ...common, ...extra }, { framework }) });
-    const row = (run: string, r: RunResults, allBytes?: number): Row => {
+    const row = (run: string, r: RunResults): Row => {
       const d = r.details as unknown as MllessRunDetails | undefined;
       return {
-        model, run, updateBytes: d?.updates.bytes, fractionOfAll: d && allBytes ? d.updates.bytes / allBytes : undefined,
+        model, run, updateBytes: d?.updates.bytes, fractionOfAll: d?.updates.fractionOfDense,
         accuracy: r.final.testAccuracy, wallSeconds: r.wallSeconds, steps: d?.steps,
       };
     };
     let reference: number | undefined;
-    if (o.allreduce) {
-      const r = await train('allreduce', {});
-      reference = r.final.testAccuracy;
-      rows.push(row('allreduce', r));
+    const record = (run: string, r: RunResults) => {
+      rows.push(row(run, r));
+      reference ??= r.final.testAccuracy;
       say(line(rows[rows.length - 1], reference));
-    }
-    const all = await train('mlless', { variant: 'all' });
-    const allBytes = (all.details as unknown as MllessRunDetails).updates.bytes;
-    reference ??= all.final.testAccuracy;
-    rows.push(row('mlless all', all, allBytes));
-    say(line(rows[rows.length - 1], reference));
-    for (const threshold of o.thresholds) {
-      const r = await train('mlless', { variant: 'significant', threshold });
-      rows.push(row(`significant ${threshold}`, r, allBytes));
-      say(line(rows[rows.length - 1], reference));
-    }
+    };
+    if (o.allreduce) record('allreduce', await train('allreduce', {}));
+    if (o.all) record('mlless all', await train('mlless', { variant: 'all' }));
+    for (const threshold of o.thresholds) record(`significant ${threshold}`, await train('mlless', { variant: 'significant', threshold }));
   }
   if (o.out) writeFileSync(o.out, JSON.stringify({ options: o, rows }, null, 2) + '\n');
 }
 
+/** The run, its update bytes (and share of `all`), its accuracy and the difference from the first run's. */
 function line(r: Row, reference: number): string {
   const mb = r.updateBytes === undefined ? '' : `${(r.updateBytes / 1e6).toFixed(1)} MB update bytes`;
   const share = r.fractionOfAll === undefined ? '' : ` (${(100 * r.fractionOfAll).toFixed(1)}% of all)`;
