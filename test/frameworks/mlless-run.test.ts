@@ -72,9 +72,11 @@ test('the significant variant trains, sends far fewer update bytes than dense, c
 
 test('workers and supervisor hand over to new invocations before a short time limit and end with the same model', async () => {
   expect(significant).toBeDefined();
-  // 256 steps take longer than one 20 s invocation even on an idle machine; on a loaded one a
-  // function's start alone can take 10 s, so a shorter limit could end it before its first step.
-  const limited = await run('mlless', {}, { timeoutOverrides: { worker: 20, supervisor: 20 } });
+  // The limit is half of what a worker's one invocation took in the unlimited run, so each must
+  // hand over at least once on an idle machine and a loaded one alike, and still fit a cold start.
+  const worker = significant.invocations.byFunction.worker;
+  const limitSeconds = Math.max(3, Math.ceil(worker.seconds / worker.count / 2));
+  const limited = await run('mlless', {}, { timeoutOverrides: { worker: limitSeconds, supervisor: limitSeconds } });
   expect(limited.invocations.byFunction.worker.count).toBeGreaterThan(2);
   expect(limited.invocations.byFunction.supervisor.count).toBeGreaterThan(1);
   expect(limited.final.paramsDigest).toBe(significant.final.paramsDigest);
