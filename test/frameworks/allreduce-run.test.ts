@@ -4,6 +4,7 @@ import path from 'node:path';
 import { resolveTrainingConfig, type TrainingConfigInput } from '../../lib/frameworks/training-config';
 import type { LocalRuntime } from '../../lib/local/runtime';
 import { LocalRunError, trainLocally } from '../../lib/local/train-locally';
+import { handOverLimitSeconds } from '../helpers/hand-over-limit';
 
 // AllReduce end to end through the real parts: s3rver, the Lambda API emulator, the service's own
 // handlers in separate processes. Synthetic data keeps each run to a few seconds.
@@ -46,12 +47,9 @@ test('the same seed gives the same final parameters; another seed does not', asy
 });
 
 test('workers hand over to new invocations before a short time limit and end with the same model', async () => {
-  // 4 epochs of 128 steps take longer than one 8 s invocation, even on an idle machine; on a loaded
-  // one a worker's start alone can take 5 s, so a shorter limit could end an invocation before its
-  // first step.
   const config = { epochs: 4, batchSize: 16 };
   const unconstrained = await run(config);
-  const limited = await run(config, { timeoutOverrides: { worker: 8 } });
+  const limited = await run(config, { timeoutOverrides: { worker: handOverLimitSeconds(unconstrained, 'worker') } });
   expect(limited.invocations.byFunction.worker.count).toBeGreaterThan(2); // at least one hand-over
   expect(limited.final.paramsDigest).toBe(unconstrained.final.paramsDigest);
 }, 400_000);

@@ -7,6 +7,7 @@ import { resolveTrainingConfig, type TrainingConfigInput } from '../../lib/frame
 import type { LocalRuntime } from '../../lib/local/runtime';
 import { LocalRunError, trainLocally } from '../../lib/local/train-locally';
 import type { RunResults } from '../../lib/metrics/results';
+import { handOverLimitSeconds } from '../helpers/hand-over-limit';
 
 // MLLESS end to end through the real parts: redis-server, local-aws-sqs with the service's queues,
 // s3rver, the Lambda API emulator running trigger, supervisor and workers in their own processes.
@@ -72,11 +73,8 @@ test('the significant variant trains, sends far fewer update bytes than dense, c
 
 test('workers and supervisor hand over to new invocations before a short time limit and end with the same model', async () => {
   expect(significant).toBeDefined();
-  // The limit is half of what a worker's one invocation took in the unlimited run, so each must
-  // hand over at least once on an idle machine and a loaded one alike, and still fit a cold start.
-  const worker = significant.invocations.byFunction.worker;
-  const limitSeconds = Math.max(3, Math.ceil(worker.seconds / worker.count / 2));
-  const limited = await run('mlless', {}, { timeoutOverrides: { worker: limitSeconds, supervisor: limitSeconds } });
+  const limit = handOverLimitSeconds(significant, 'worker');
+  const limited = await run('mlless', {}, { timeoutOverrides: { worker: limit, supervisor: limit } });
   expect(limited.invocations.byFunction.worker.count).toBeGreaterThan(2);
   expect(limited.invocations.byFunction.supervisor.count).toBeGreaterThan(1);
   expect(limited.final.paramsDigest).toBe(significant.final.paramsDigest);

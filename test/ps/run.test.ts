@@ -5,6 +5,7 @@ import { resolveTrainingConfig, type TrainingConfigInput } from '../../lib/frame
 import { listTracked } from '../../lib/local/processes';
 import type { LocalRuntime } from '../../lib/local/runtime';
 import { LocalRunError, trainLocally } from '../../lib/local/train-locally';
+import { handOverLimitSeconds } from '../helpers/hand-over-limit';
 import { eventually, isProcessGone } from '../local/servers/helpers';
 
 // mltrain run ps end to end through the real parts: the parameter server process, s3rver, the
@@ -43,11 +44,7 @@ test('trains to the same model as AllReduce, also when workers hand over, and st
   const allreduce = await run('allreduce');
   expect(ps.final.paramsDigest).toBe(allreduce.final.paramsDigest);
 
-  // A limit under half an unconstrained worker's time forces a hand-over; scaling it with that time
-  // keeps room for a worker's start (loading tfjs and the shard) on a loaded machine.
-  const workerSeconds = ps.invocations.byFunction.worker.seconds / ps.invocations.byFunction.worker.count;
-  const limit = Math.max(6, Math.ceil(0.45 * workerSeconds));
-  const limited = await run('ps', {}, { timeoutOverrides: { worker: limit } });
+  const limited = await run('ps', {}, { timeoutOverrides: { worker: handOverLimitSeconds(ps, 'worker') } });
   expect(limited.invocations.byFunction.worker.count).toBeGreaterThan(2); // at least one hand-over
   expect(limited.final.paramsDigest).toBe(ps.final.paramsDigest);
   expect(existsSync(path.join(runsDir, '.s3', 'mltrain-local', 'runs', limited.runId, 'checkpoints'))).toBe(false);
