@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { assertRunId } from '../frameworks/run-keys';
 import { trackChild } from './processes';
+import { LogFiles } from './log-files';
+import { listenOnLoopback, readRequestBody } from './servers/http-listener';
 
 // Long-running jobs that a function starts outside Lambda: on AWS an EC2 instance (the GPU
 // trainer), here a child process of the runtime. The runtime serves a tiny HTTP API on 127.0.0.1
@@ -42,13 +43,14 @@ export interface LocalJobsOptions {
 export class LocalJobs {
   private readonly records: LocalJobRecord[] = [];
   private readonly children = new Map<string, ChildProcess>();
-  private readonly logs = new Map<string, number>();
+  private readonly logs: LogFiles;
   private server?: http.Server;
   private stopped = false;
   endpoint = '';
 
   private constructor(private readonly opts: LocalJobsOptions) {
     mkdirSync(opts.logsDir, { recursive: true });
+    this.logs = new LogFiles(opts.logsDir);
   }
 
   static async start(opts: LocalJobsOptions): Promise<LocalJobs> {
@@ -114,36 +116,24 @@ export class LocalJobs {
     for (const child of this.children.values()) child.kill('SIGKILL');
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
-    for (const fd of this.logs.values()) closeSync(fd);
-    this.logs.clear();
+    this.logs.close();
   }
 
   private append(name: string, text: string): void {
-    if (this.stopped) return;
-    let fd = this.logs.get(name);
-    if (fd === undefined) {
-      fd = openSync(path.join(this.opts.logsDir, `${name}.jsonl`), 'a');
-      this.logs.set(name, fd);
-    }
-    writeSync(fd, text);
+    if (!this.stopped) this.logs.append(name, text);
   }
 
   private async listen(): Promise<void> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.endpoint = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    this.endpoint = `http://127.0.0.1:${await listenOnLoopback(this.server)}`;
   }
 
   /** POST /jobs {"job": "gpu-trainer", "runId": "..."} → 202 {jobId, pid}. */
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = await readRequestBody(req);
     if (req.method !== 'POST' || req.url !== '/jobs') return reply(res, 404, { message: `unsupported request ${req.method} ${req.url}` });
     try {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { job?: unknown; runId?: unknown };
+      const body = JSON.parse(raw.toString('utf8')) as { job?: unknown; runId?: unknown };
       if (typeof body.job !== 'string' || !(body.job in LOCAL_JOB_TYPES)) throw new Error(`job must be one of ${Object.keys(LOCAL_JOB_TYPES).join(', ')}`);
       if (typeof body.runId !== 'string') throw new Error('runId must be a string');
       const record = this.start(body.job as LocalJobType, body.runId);

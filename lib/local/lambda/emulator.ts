@@ -1,13 +1,15 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { trackChild } from '../processes';
 import { parseSentinel, SENTINEL, type InitReply, type InvokeReply, type InvokeRequest } from './protocol';
 import type { LocalFunctionDefinition, ServiceDefinition } from './service-definition';
+import { LogFiles } from '../log-files';
+import { listenOnLoopback, readRequestBody } from '../servers/http-listener';
 
 // A local server for the AWS Lambda Invoke API. Invocations run in child processes ("sandboxes"),
 // so N workers compute in parallel on separate cores, and a crash or a timeout kills only that
@@ -113,7 +115,7 @@ export class LocalLambda implements LambdaInvoker {
   private readonly records: InvocationRecord[] = [];
   private readonly sandboxes = new Set<Sandbox>();
   private readonly idle = new Map<string, Sandbox[]>();
-  private readonly logs = new Map<string, number>();
+  private readonly logs: LogFiles;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly invocationEnv: Record<string, string>;
   private generation = 0;
@@ -125,6 +127,7 @@ export class LocalLambda implements LambdaInvoker {
     for (const svc of opts.services) for (const fn of Object.values(svc.functions)) this.functions.set(fn.functionName, fn);
     this.invocationEnv = { ...opts.env };
     mkdirSync(opts.logsDir, { recursive: true });
+    this.logs = new LogFiles(opts.logsDir);
   }
 
   static async start(opts: LocalLambdaOptions): Promise<LocalLambda> {
@@ -196,8 +199,7 @@ export class LocalLambda implements LambdaInvoker {
     await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
-    for (const fd of this.logs.values()) closeSync(fd);
-    this.logs.clear();
+    this.logs.close();
   }
 
   private run(fn: LocalFunctionDefinition, event: unknown, type: InvocationType): Promise<InvokeOutcome> {
@@ -403,30 +405,19 @@ export class LocalLambda implements LambdaInvoker {
     if (!sandbox.exited) sandbox.child.kill('SIGKILL');
   }
 
-  /** Log lines are appended synchronously: ordered, and on disk when an invocation ends. */
   private append(key: string, text: string): void {
-    if (this.stopped) return; // output of processes killed by stop() is not kept
-    let fd = this.logs.get(key);
-    if (fd === undefined) {
-      fd = openSync(path.join(this.opts.logsDir, `${key}.jsonl`), 'a');
-      this.logs.set(key, fd);
-    }
-    writeSync(fd, text);
+    if (!this.stopped) this.logs.append(key, text); // output of processes killed by stop() is not kept
   }
 
   private async listen(): Promise<void> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.endpoint = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+    this.endpoint = `http://127.0.0.1:${await listenOnLoopback(this.server)}`;
   }
 
   /** POST /2015-03-31/functions/{FunctionName}/invocations, as the AWS SDK sends it. */
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(req.url ?? '');
-    const body = await readBody(req);
+    const body = await readRequestBody(req);
     if (req.method !== 'POST' || !match) {
       return reply(res, 404, { message: `unsupported request ${req.method} ${req.url}` }, { 'x-amzn-ErrorType': 'UnknownOperationException' });
     }
@@ -453,14 +444,6 @@ function reply(res: http.ServerResponse, status: number, body: unknown, headers:
   res.end(body === undefined ? '' : JSON.stringify(body));
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 /** Whether the child (its IPC channel and output pipes) keeps this process's event loop alive. */
 function holdLoop(child: ChildProcess, hold: boolean): void {

@@ -28,3 +28,10 @@ export function closeHttpServer(server: http.Server): Promise<void> {
     server.closeAllConnections();
   });
 }
+
+/** The whole body of a request. */
+export async function readRequestBody(req: http.IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { listenOnLoopback, readRequestBody } from '../servers/http-listener';
 import type { LocalStepFunctions } from './local-step-functions';
 
 // The wire protocol the AWS SDK's Step Functions client speaks: AWS JSON 1.0, a POST to / whose
@@ -81,16 +81,12 @@ type Operation = { input: z.ZodTypeAny; run: (sfn: LocalStepFunctions, req: neve
 
 export async function serveStepFunctionsApi(sfn: LocalStepFunctions): Promise<{ server: http.Server; endpoint: string }> {
   const server = http.createServer((req, res) => void handle(sfn, req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  return { server, endpoint: `http://127.0.0.1:${await listenOnLoopback(server)}` };
 }
 
 async function handle(sfn: LocalStepFunctions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   try {
-    const body = await readBody(req);
+    const body = await readRequestBody(req);
     const target = String(req.headers['x-amz-target'] ?? '');
     const opName = target.startsWith('AWSStepFunctions.') ? target.slice('AWSStepFunctions.'.length) : '';
     const op = (operations as Record<string, Operation>)[opName];
@@ -124,11 +120,3 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}

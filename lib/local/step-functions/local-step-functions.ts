@@ -1,10 +1,10 @@
 import '../../util/polyfills';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type http from 'node:http';
-import path from 'node:path';
 import type { LambdaInvoker } from '../lambda/emulator';
+import { LogFiles } from '../log-files';
 import { serveStepFunctionsApi, SfnApiError } from './api';
 import { LAMBDA_INVOKE_INTEGRATION, taskBindings, withoutLibraryTaskTimeout, type Definition, type TaskBinding } from './definition';
 import { LocalExecution, type ExecutionRecord, type ExecutionStatus, type TaskHandlers } from './execution';
@@ -63,20 +63,20 @@ export class LocalStepFunctions {
   private readonly machines = new Map<string, RegisteredMachine>();
   private readonly executionsByArn = new Map<string, LocalExecution>();
   private readonly order: LocalExecution[] = [];
-  private readonly logs = new Map<string, number>();
+  private readonly logs: LogFiles;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly region: string;
   private readonly accountId: string;
   private totalTransitions = 0;
   private server?: http.Server;
   private stopped = false;
-  private logsClosed = false;
   endpoint = '';
 
   private constructor(private readonly opts: LocalStepFunctionsOptions) {
     this.region = opts.region ?? 'us-east-1';
     this.accountId = opts.accountId ?? '000000000000';
     mkdirSync(opts.logsDir, { recursive: true });
+    this.logs = new LogFiles(opts.logsDir);
   }
 
   static async start(opts: LocalStepFunctionsOptions): Promise<LocalStepFunctions> {
@@ -213,9 +213,7 @@ export class LocalStepFunctions {
     for (const e of this.order) e.stop('States.Runtime', 'the local runtime stopped');
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
-    this.logsClosed = true;
-    for (const fd of this.logs.values()) closeSync(fd);
-    this.logs.clear();
+    this.logs.close();
   }
 
   private machineByArn(arn: string): RegisteredMachine {
@@ -251,14 +249,9 @@ export class LocalStepFunctions {
     };
   }
 
+  /** Events of executions aborted by stop() trail in after it; LogFiles drops them. */
   private append(machine: string, line: Record<string, unknown>): void {
-    if (this.logsClosed) return; // events of executions aborted by stop() trail in after it
-    let fd = this.logs.get(machine);
-    if (fd === undefined) {
-      fd = openSync(path.join(this.opts.logsDir, `states-${machine}.jsonl`), 'a');
-      this.logs.set(machine, fd);
-    }
-    writeSync(fd, JSON.stringify(line) + '\n');
+    this.logs.append(`states-${machine}`, JSON.stringify(line) + '\n');
   }
 }
 
