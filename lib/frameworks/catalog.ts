@@ -34,7 +34,7 @@ export const FRAMEWORKS = {
   },
   mlless: {
     title: 'MLLESS', service: 'mlless', servers: ['redis', 'sqs'],
-    options: { variant: 'significant', threshold: 0.01, targetLoss: 0, patience: 10, maxSeconds: 0 }, available: true,
+    options: { variant: 'significant', threshold: 10, targetLoss: 0, patience: 10, maxSeconds: 0 }, available: true,
   },
   ps: { title: 'LambdaML hybrid parameter server', service: 'ps', servers: ['parameter-server'], options: {}, available: true,
     instances: [{ type: 'c7g.large', count: 1 }] }, // the parameter server's VM (services/ps: psInstanceType)
