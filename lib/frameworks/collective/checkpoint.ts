@@ -3,18 +3,10 @@ import { decodeTensor, encodeTensor } from '../../ml/tensor';
 import type { TrafficSnapshot } from '../../metrics/traffic';
 import { loadJson, saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
+import type { EpochStats } from '../worker-reports';
 
 // What a worker writes before handing over to its next invocation: the position in the loop, the
 // parameters, the optimizer's buffers and the running statistics. Tensors stay float32 binary.
-
-export interface EpochStats {
-  lossSum: number;
-  steps: number;
-  computeSeconds: number;
-  syncSeconds: number;
-  updateSeconds: number;
-  startedAt: number;
-}
 
 export interface WorkerState {
   epoch: number;

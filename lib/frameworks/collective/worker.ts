@@ -7,7 +7,7 @@ import type { Dataset } from '../../ml/data/types';
 import { createModel, type FlatModel } from '../../ml/models';
 import { createOptimizer, type FlatOptimizer } from '../../ml/optimizers';
 import { deriveSeed, shuffledIndices } from '../../ml/random';
-import { encodeTensor, sha256Hex } from '../../ml/tensor';
+import { sha256Hex } from '../../ml/tensor';
 import { emptyTraffic, type TrafficCounter } from '../../metrics/traffic';
 import { saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
@@ -16,9 +16,10 @@ import { markRunFailed, RunFailedError, throwIfRunFailed } from '../run-status';
 import { runKeys } from '../run-keys';
 import { TimeBudget } from '../time-budget';
 import type { TrainingConfig } from '../training-config';
-import { loadCheckpoint, saveCheckpoint, type EpochStats, type WorkerState } from './checkpoint';
+import { addStep, concludeRun, newEpochStats, recordEpoch } from '../worker-reports';
+import { loadCheckpoint, saveCheckpoint, type WorkerState } from './checkpoint';
 import type { WorkerEvent } from './events';
-import type { EpochProgress, EpochSummary, RunDone, WorkerReport } from '../reports';
+import type { WorkerReport } from '../reports';
 import { COLLECTIVES, type CollectiveFramework } from './collectives';
 
 export interface WorkerDeps {
@@ -108,7 +109,7 @@ async function train(framework: CollectiveFramework, event: WorkerEvent, deps: W
       const t2 = performance.now();
       optimizer.step(state.params, mean);
       const t3 = performance.now();
-      addStep(state.epochStats, loss, t1 - t0, t2 - t1, t3 - t2);
+      addStep(state.epochStats, loss, { computeMs: t1 - t0, syncMs: t2 - t1, updateMs: t3 - t2 });
       budget.recordStep(t3 - t0);
     }
     await finishEpoch(event, deps, state, model, testSet, log);
@@ -122,18 +123,6 @@ function freshState(model: FlatModel, config: TrainingConfig): WorkerState {
     epoch: 1, step: 0, params: model.initialParams(config.seed), optimizer: { step: 0, buffers: {} }, comm: {},
     epochStats: newEpochStats(), traffic: emptyTraffic(), invocations: 1,
   };
-}
-
-function newEpochStats(): EpochStats {
-  return { lossSum: 0, steps: 0, computeSeconds: 0, syncSeconds: 0, updateSeconds: 0, startedAt: Date.now() };
-}
-
-function addStep(s: EpochStats, loss: number, computeMs: number, syncMs: number, updateMs: number): void {
-  s.lossSum += loss;
-  s.steps += 1;
-  s.computeSeconds += computeMs / 1000;
-  s.syncSeconds += syncMs / 1000;
-  s.updateSeconds += updateMs / 1000;
 }
 
 export function optimizerConfig(config: TrainingConfig) {
@@ -159,25 +148,11 @@ async function handOver(
 async function finishEpoch(
   event: WorkerEvent, deps: WorkerDeps, state: WorkerState, model: FlatModel, testSet: Dataset | undefined, log: Logger,
 ): Promise<void> {
-  const keys = runKeys(event.runId);
-  const s = state.epochStats;
-  const progress: EpochProgress = {
-    rank: event.rank, epoch: state.epoch, steps: s.steps, trainLoss: s.lossSum / Math.max(1, s.steps),
-    computeSeconds: s.computeSeconds, syncSeconds: s.syncSeconds, updateSeconds: s.updateSeconds,
-    traffic: deps.traffic.snapshot(),
-  };
-  await saveJson(deps.store, keys.progress(state.epoch, event.rank), progress);
-  if (testSet) {
-    const seconds = (Date.now() - s.startedAt) / 1000;
-    const t0 = performance.now();
-    model.setParams(state.params);
-    const { loss, accuracy } = model.evaluate({ x: testSet.x, y: testSet.y, count: testSet.count });
-    const summary: EpochSummary = {
-      epoch: state.epoch, seconds, testLoss: loss, testAccuracy: accuracy, evalSeconds: (performance.now() - t0) / 1000,
-    };
-    await saveJson(deps.store, keys.epochSummary(state.epoch), summary);
-    log.info('epoch finished', { ...summary, trainLoss: progress.trainLoss });
-  }
+  const { progress, summary } = await recordEpoch(
+    deps.store, event.runId, { rank: event.rank, epoch: state.epoch, stats: state.epochStats, traffic: deps.traffic.snapshot() },
+    testSet && { model, params: state.params, testSet },
+  );
+  if (summary) log.info('epoch finished', { ...summary, trainLoss: progress.trainLoss });
   state.epochStats = newEpochStats();
 }
 
@@ -188,30 +163,11 @@ async function finishRun(event: WorkerEvent, deps: WorkerDeps, state: WorkerStat
   const report: WorkerReport = { rank, backend, paramsDigest, invocations: state.invocations, traffic: deps.traffic.snapshot() };
   await saveJson(deps.store, keys.report(rank), report);
   if (rank === 0) {
-    const reports = await gatherReports(deps.store, runId, numWorkers, config.syncTimeoutSeconds * 1000);
-    const diverged = reports.filter((r) => r.paramsDigest !== paramsDigest).map((r) => r.rank);
-    if (diverged.length) throw new Error(`workers ${diverged.join(', ')} ended with parameters different from worker 0's`);
-    await deps.store.save(keys.finalModel, encodeTensor(state.params));
-    await deps.channel.clear(keys.sync);
-    await deps.store.clear(`${keys.root}checkpoints/`);
-    const done: RunDone = { paramsDigest, numParams: state.params.length, finishedAt: new Date().toISOString(), reports };
-    await saveJson(deps.store, keys.done, done);
+    await concludeRun(
+      deps.store, runId, { params: state.params, paramsDigest }, { numWorkers, timeoutMs: config.syncTimeoutSeconds * 1000 },
+      () => deps.channel.clear(keys.sync),
+    );
   }
   log.info('worker finished', { paramsDigest });
   return { status: 'finished', runId, rank, paramsDigest };
-}
-
-async function gatherReports(store: ObjectStore, runId: string, numWorkers: number, timeoutMs: number): Promise<WorkerReport[]> {
-  const keys = runKeys(runId);
-  const reports: WorkerReport[] = [];
-  for (let rank = 0; rank < numWorkers; rank++) {
-    const bytes = await store.loadOrWait(keys.report(rank), {
-      timeoutMs, initialDelayMs: 10, maxDelayMs: 500, checkAbort: () => throwIfRunFailed(store, runId),
-    }).catch((err: unknown) => {
-      if (err instanceof RunFailedError) throw err;
-      throw new Error(`worker ${rank} did not report the end of its training within ${Math.round(timeoutMs / 1000)} s`);
-    });
-    reports.push(JSON.parse(bytes.toString('utf8')) as WorkerReport);
-  }
-  return reports;
 }

@@ -1,8 +1,7 @@
 import { initBackend, type BackendInfo } from '../../ml/backend';
 import { stepsPerEpoch } from '../../ml/data/batches';
 import { downloadShard, downloadTestSet, loadManifest } from '../../ml/data/bucket';
-import type { Dataset } from '../../ml/data/types';
-import { createModel, type FlatModel } from '../../ml/models';
+import { createModel } from '../../ml/models';
 import { createOptimizer } from '../../ml/optimizers';
 import { deriveSeed, shuffledIndices } from '../../ml/random';
 import { encodeTensor, sha256Hex } from '../../ml/tensor';
@@ -11,10 +10,11 @@ import { loadJson, saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
 import { optimizerConfig } from '../allreduce/worker';
-import type { EpochProgress, EpochSummary, RunDone, WorkerReport } from '../reports';
+import type { RunDone, WorkerReport } from '../reports';
 import { runKeys } from '../run-keys';
 import { markRunFailed } from '../run-status';
 import { parseOrThrow, type TrainingConfig } from '../training-config';
+import { recordEpoch } from '../worker-reports';
 import { dataParallelBatch } from './data-parallel-batch';
 import { gpuRunRecordSchema, type GpuRunRecord } from './events';
 
@@ -100,24 +100,11 @@ async function train(runId: string, deps: GpuTrainerDeps, log: Logger): Promise<
       computeMs += t1 - t0;
       updateMs += t2 - t1;
     }
-    const progress: EpochProgress = {
-      rank: 0, epoch, steps, trainLoss: lossSum / steps, computeSeconds: computeMs / 1000, syncSeconds: 0,
-      updateSeconds: updateMs / 1000, traffic: deps.traffic.snapshot(),
-    };
-    await saveJson(store, keys.progress(epoch, 0), progress);
-    const summary = evaluate(model, params, testSet, epoch, startedAt);
-    await saveJson(store, keys.epochSummary(epoch), summary);
+    const stats = { lossSum, steps, computeSeconds: computeMs / 1000, syncSeconds: 0, updateSeconds: updateMs / 1000, startedAt };
+    const { progress, summary } = await recordEpoch(store, runId, { rank: 0, epoch, stats, traffic: deps.traffic.snapshot() }, { model, params, testSet });
     log.info('epoch finished', { ...summary, trainLoss: progress.trainLoss });
   }
   return finish(runId, config, params, backend, deps, log);
-}
-
-function evaluate(model: FlatModel, params: Float32Array, testSet: Dataset, epoch: number, startedAt: number): EpochSummary {
-  const seconds = (Date.now() - startedAt) / 1000;
-  const t0 = performance.now();
-  model.setParams(params);
-  const { loss, accuracy } = model.evaluate({ x: testSet.x, y: testSet.y, count: testSet.count });
-  return { epoch, seconds, testLoss: loss, testAccuracy: accuracy, evalSeconds: (performance.now() - t0) / 1000 };
 }
 
 async function finish(

@@ -3,20 +3,12 @@ import type { OptimizerState } from '../../ml/optimizers';
 import type { TrafficSnapshot } from '../../metrics/traffic';
 import { loadJson, saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
+import type { EpochStats } from '../worker-reports';
 import type { StopReason } from './stop-rule';
 
 // What MLLESS's functions write before handing over to their next invocation. A worker's tensors
 // (parameters, the update still accumulating, optimizer buffers) stay float32 binary; the JSON
 // header goes last, so a checkpoint without it is incomplete and is never read.
-
-export interface EpochStats {
-  lossSum: number;
-  steps: number;
-  computeSeconds: number;
-  syncSeconds: number;
-  updateSeconds: number;
-  startedAt: number;
-}
 
 export interface UpdateStats {
   /** Steps whose update was stored (had at least one entry). */

@@ -14,11 +14,11 @@ import type { RedisBlobs } from '../../stores/redis-blobs';
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
 import { optimizerConfig } from '../allreduce/worker';
-import type { EpochProgress, EpochSummary } from '../reports';
 import { runKeys } from '../run-keys';
 import { markRunFailed, RunFailedError, throwIfRunFailed } from '../run-status';
 import { TimeBudget } from '../time-budget';
-import { loadWorkerCheckpoint, saveWorkerCheckpoint, type EpochStats, type WorkerState } from './checkpoint';
+import { newEpochStats, recordEpoch } from '../worker-reports';
+import { loadWorkerCheckpoint, saveWorkerCheckpoint, type WorkerState } from './checkpoint';
 import type { SupervisorQueue, WorkerQueue } from './deps';
 import type { MllessConfig, WorkerEvent } from './events';
 import { mllessKeys, updateKeyRank } from './keys';
@@ -268,22 +268,11 @@ class MllessWorker {
 
   /** Progress of every worker; worker 0 also evaluates on the test set. */
   private async finishEpoch(state: WorkerState, epoch: number, model: FlatModel, testSet: Dataset | undefined): Promise<void> {
-    const s = state.epochStats;
-    const progress: EpochProgress = {
-      rank: this.event.rank, epoch, steps: s.steps, trainLoss: s.lossSum / Math.max(1, s.steps),
-      computeSeconds: s.computeSeconds, syncSeconds: s.syncSeconds, updateSeconds: s.updateSeconds, traffic: this.deps.traffic.snapshot(),
-    };
-    await saveJson(this.deps.store, this.keys.progress(epoch, this.event.rank), progress);
-    if (testSet) {
-      const t0 = performance.now();
-      model.setParams(state.params);
-      const { loss, accuracy } = model.evaluate({ x: testSet.x, y: testSet.y, count: testSet.count });
-      const summary: EpochSummary = {
-        epoch, seconds: (Date.now() - s.startedAt) / 1000, testLoss: loss, testAccuracy: accuracy, evalSeconds: (performance.now() - t0) / 1000,
-      };
-      await saveJson(this.deps.store, this.keys.epochSummary(epoch), summary);
-      this.log.info('epoch finished', { ...summary, trainLoss: progress.trainLoss, updatesSent: state.updates.sent, updateBytes: state.updates.bytes });
-    }
+    const { progress, summary } = await recordEpoch(
+      this.deps.store, this.event.runId, { rank: this.event.rank, epoch, stats: state.epochStats, traffic: this.deps.traffic.snapshot() },
+      testSet && { model, params: state.params, testSet },
+    );
+    if (summary) this.log.info('epoch finished', { ...summary, trainLoss: progress.trainLoss, updatesSent: state.updates.sent, updateBytes: state.updates.bytes });
     state.epochStats = newEpochStats();
   }
 
@@ -307,8 +296,4 @@ function freshState(model: FlatModel, config: MllessConfig): WorkerState {
     step: 1, awaiting: false, awaitingSince: 0, params: model.initialParams(config.seed), accumulated: new Float32Array(model.numParams),
     optimizer: { step: 0, buffers: {} }, epochStats: newEpochStats(), updates: { sent: 0, entries: 0, bytes: 0 }, traffic: emptyTraffic(), invocations: 1,
   };
-}
-
-function newEpochStats(): EpochStats {
-  return { lossSum: 0, steps: 0, computeSeconds: 0, syncSeconds: 0, updateSeconds: 0, startedAt: Date.now() };
 }

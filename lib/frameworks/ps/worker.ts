@@ -6,19 +6,19 @@ import { downloadShard, downloadTestSet, loadManifest } from '../../ml/data/buck
 import type { Dataset } from '../../ml/data/types';
 import { createModel, type FlatModel } from '../../ml/models';
 import { deriveSeed, shuffledIndices } from '../../ml/random';
-import { encodeTensor, sha256Hex } from '../../ml/tensor';
+import { sha256Hex } from '../../ml/tensor';
 import { emptyTraffic, type TrafficCounter } from '../../metrics/traffic';
 import { ParameterServerCallError, type ParameterServerClient, type PulledModel } from '../../ps/client';
 import type { OptimizerConfigMessage } from '../../ps/proto';
 import { saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
-import type { EpochStats } from '../allreduce/checkpoint';
-import type { EpochProgress, EpochSummary, RunDone, WorkerReport } from '../reports';
+import type { WorkerReport } from '../reports';
 import { markRunFailed, RunFailedError, throwIfRunFailed } from '../run-status';
 import { runKeys } from '../run-keys';
 import { TimeBudget } from '../time-budget';
 import type { TrainingConfig } from '../training-config';
+import { addStep, concludeRun, newEpochStats, recordEpoch } from '../worker-reports';
 import { loadPsCheckpoint, savePsCheckpoint, type PsWorkerState } from './checkpoint';
 import type { WorkerEvent } from './events';
 
@@ -138,7 +138,8 @@ async function train(event: WorkerEvent, deps: PsWorkerDeps, log: Logger): Promi
         const t2 = performance.now();
         await ps.push(runId, rank, version, grad);
         const t3 = performance.now();
-        addStep(state.epochStats, loss, t2 - t1, (t1 - t0) + (t3 - t2), current.updateSeconds);
+        // The update happens on the server; its time comes with the pulled model.
+        addStep(state.epochStats, loss, { computeMs: t2 - t1, syncMs: (t1 - t0) + (t3 - t2), updateMs: current.updateSeconds * 1000 });
         budget.recordStep(t3 - t0);
       }
       await finishEpoch(event, deps, state, model, testSet, () => pull(state.epoch * steps), log);
@@ -154,19 +155,6 @@ async function train(event: WorkerEvent, deps: PsWorkerDeps, log: Logger): Promi
 
 function freshState(): PsWorkerState {
   return { epoch: 1, step: 0, epochStats: newEpochStats(), traffic: emptyTraffic(), invocations: 1 };
-}
-
-function newEpochStats(): EpochStats {
-  return { lossSum: 0, steps: 0, computeSeconds: 0, syncSeconds: 0, updateSeconds: 0, startedAt: Date.now() };
-}
-
-function addStep(s: EpochStats, loss: number, computeMs: number, syncMs: number, updateSeconds: number): void {
-  s.lossSum += loss;
-  s.steps += 1;
-  s.computeSeconds += computeMs / 1000;
-  s.syncSeconds += syncMs / 1000;
-  // The update happens on the server; its time is reported with the pulled model.
-  s.updateSeconds += updateSeconds;
 }
 
 /** The run's optimizer, as the server builds it (the same settings AllReduce's workers use). */
@@ -189,62 +177,28 @@ async function finishEpoch(
   event: WorkerEvent, deps: PsWorkerDeps, state: PsWorkerState, model: FlatModel, testSet: Dataset | undefined,
   pullEpochEnd: () => Promise<PulledModel>, log: Logger,
 ): Promise<void> {
-  const keys = runKeys(event.runId);
-  const s = state.epochStats;
-  const progress: EpochProgress = {
-    rank: event.rank, epoch: state.epoch, steps: s.steps, trainLoss: s.lossSum / Math.max(1, s.steps),
-    computeSeconds: s.computeSeconds, syncSeconds: s.syncSeconds, updateSeconds: s.updateSeconds,
-    traffic: deps.traffic.snapshot(),
-  };
-  await saveJson(deps.store, keys.progress(state.epoch, event.rank), progress);
-  if (testSet) {
-    // The model after the epoch's last update: waits for the slowest worker's last gradient.
-    const end = await pullEpochEnd();
-    const seconds = (Date.now() - s.startedAt) / 1000;
-    const t0 = performance.now();
-    model.setParams(end.params);
-    const { loss, accuracy } = model.evaluate({ x: testSet.x, y: testSet.y, count: testSet.count });
-    const summary: EpochSummary = {
-      epoch: state.epoch, seconds, testLoss: loss, testAccuracy: accuracy, evalSeconds: (performance.now() - t0) / 1000,
-    };
-    await saveJson(deps.store, keys.epochSummary(state.epoch), summary);
-    log.info('epoch finished', { ...summary, trainLoss: progress.trainLoss, version: end.version });
-  }
+  // The model after the epoch's last update: waits for the slowest worker's last gradient.
+  const end = testSet && await pullEpochEnd();
+  const { progress, summary } = await recordEpoch(
+    deps.store, event.runId, { rank: event.rank, epoch: state.epoch, stats: state.epochStats, traffic: deps.traffic.snapshot() },
+    end && testSet && { model, params: end.params, testSet },
+  );
+  if (summary) log.info('epoch finished', { ...summary, trainLoss: progress.trainLoss, version: end?.version });
   state.epochStats = newEpochStats();
 }
 
 async function finishRun(event: WorkerEvent, deps: PsWorkerDeps, final: PulledModel, backend: string, log: Logger): Promise<PsWorkerOutcome> {
   const { runId, rank, numWorkers, config } = event;
-  const keys = runKeys(runId);
   const paramsDigest = sha256Hex(final.params);
   const report: WorkerReport = { rank, backend, paramsDigest, invocations: event.invocation, traffic: deps.traffic.snapshot() };
-  await saveJson(deps.store, keys.report(rank), report);
+  await saveJson(deps.store, runKeys(runId).report(rank), report);
   if (rank === 0) {
-    const reports = await gatherReports(deps.store, runId, numWorkers, config.syncTimeoutSeconds * 1000);
-    const diverged = reports.filter((r) => r.paramsDigest !== paramsDigest).map((r) => r.rank);
-    if (diverged.length) throw new Error(`workers ${diverged.join(', ')} pulled final parameters different from worker 0's`);
-    await deps.store.save(keys.finalModel, encodeTensor(final.params));
-    await deps.store.clear(`${keys.root}checkpoints/`);
-    const done: RunDone = { paramsDigest, numParams: final.params.length, finishedAt: new Date().toISOString(), reports };
-    await saveJson(deps.store, keys.done, done);
     // Every worker has reported, so every worker has pulled the final model: the server can drop it.
-    await deps.ps.delete(runId);
+    await concludeRun(
+      deps.store, runId, { params: final.params, paramsDigest }, { numWorkers, timeoutMs: config.syncTimeoutSeconds * 1000 },
+      () => deps.ps.delete(runId),
+    );
   }
   log.info('worker finished', { paramsDigest, version: final.version });
   return { status: 'finished', runId, rank, paramsDigest };
-}
-
-async function gatherReports(store: ObjectStore, runId: string, numWorkers: number, timeoutMs: number): Promise<WorkerReport[]> {
-  const keys = runKeys(runId);
-  const reports: WorkerReport[] = [];
-  for (let rank = 0; rank < numWorkers; rank++) {
-    const bytes = await store.loadOrWait(keys.report(rank), {
-      timeoutMs, initialDelayMs: 10, maxDelayMs: 500, checkAbort: () => throwIfRunFailed(store, runId),
-    }).catch((err: unknown) => {
-      if (err instanceof RunFailedError) throw err;
-      throw new Error(`worker ${rank} did not report the end of its training within ${Math.round(timeoutMs / 1000)} s`);
-    });
-    reports.push(JSON.parse(bytes.toString('utf8')) as WorkerReport);
-  }
-  return reports;
 }

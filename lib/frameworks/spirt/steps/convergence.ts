@@ -1,8 +1,6 @@
 import { initBackend } from '../../../ml/backend';
 import { emptyTraffic } from '../../../metrics/traffic';
-import { saveJson } from '../../../stores/json';
-import type { EpochProgress, EpochSummary } from '../../reports';
-import { runKeys } from '../../run-keys';
+import { recordEpoch, type EpochStats } from '../../worker-reports';
 import type { SpirtDeps } from '../deps';
 import type { RoundEvent } from '../events';
 import { peerData } from '../data';
@@ -58,7 +56,7 @@ export async function checkConvergence(event: RoundEvent, deps: SpirtDeps): Prom
   let converged = false;
   if (pos.lastOfEpoch) {
     converged = await earlyStopping(self, val.loss);
-    await recordEpoch(self, deps, event, pos.epoch, data);
+    await recordPeerEpoch(self, deps, event, pos.epoch, data, params);
     if (!pos.lastOfRun && !converged) await self.db.redis.hset(self.keys.epochStats(pos.epoch + 1), 'startedAt', Date.now());
   }
   const stop = converged || pos.lastOfRun;
@@ -85,23 +83,18 @@ async function earlyStopping(self: PeerSelf, valLoss: number): Promise<boolean> 
   return state.badEpochs >= EARLY_STOPPING.patience;
 }
 
-async function recordEpoch(self: PeerSelf, deps: SpirtDeps, event: RoundEvent, epoch: number, data: Awaited<ReturnType<typeof peerData>>): Promise<void> {
-  const keys = runKeys(event.runId);
+async function recordPeerEpoch(
+  self: PeerSelf, deps: SpirtDeps, event: RoundEvent, epoch: number, data: Awaited<ReturnType<typeof peerData>>, params: Float32Array,
+): Promise<void> {
   const stats = await self.db.redis.hgetall(self.keys.epochStats(epoch));
   const n = (k: string) => Number(stats[k] ?? 0);
   const { traffic } = await readUsage(self);
-  const progress: EpochProgress = {
-    rank: self.peer, epoch, steps: n('steps'), trainLoss: n('lossSum') / Math.max(1, n('steps')),
-    computeSeconds: n('computeSeconds'), syncSeconds: n('syncSeconds'), updateSeconds: n('updateSeconds'), traffic,
+  const epochStats: EpochStats = {
+    lossSum: n('lossSum'), steps: n('steps'), computeSeconds: n('computeSeconds'), syncSeconds: n('syncSeconds'),
+    updateSeconds: n('updateSeconds'), startedAt: n('startedAt'),
   };
-  await saveJson(deps.store, keys.progress(epoch, self.peer), progress);
-  if (data.test) {
-    const t0 = performance.now();
-    const { loss, accuracy } = data.model.evaluate({ x: data.test.x, y: data.test.y, count: data.test.count });
-    const summary: EpochSummary = {
-      epoch, seconds: (Date.now() - n('startedAt')) / 1000, testLoss: loss, testAccuracy: accuracy, evalSeconds: (performance.now() - t0) / 1000,
-    };
-    await saveJson(deps.store, keys.epochSummary(epoch), summary);
-    deps.log.info('epoch finished', { runId: event.runId, peer: self.peer, ...summary, trainLoss: progress.trainLoss });
-  }
+  const { progress, summary } = await recordEpoch(
+    deps.store, event.runId, { rank: self.peer, epoch, stats: epochStats, traffic }, data.test && { model: data.model, params, testSet: data.test },
+  );
+  if (summary) deps.log.info('epoch finished', { runId: event.runId, peer: self.peer, ...summary, trainLoss: progress.trainLoss });
 }
