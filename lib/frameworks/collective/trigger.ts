@@ -1,9 +1,8 @@
 import type { FunctionInvoker } from '../../functions/invoker';
-import { loadManifest } from '../../ml/data/bucket';
-import { saveJson } from '../../stores/json';
 import type { ObjectStore, StoreKind } from '../../stores/types';
 import type { Logger } from '../../util/log';
-import { datasetManifestKey, newRunId, runKeys } from '../run-keys';
+import { runKeys } from '../run-keys';
+import { openRun, saveRunRecord } from '../run-record';
 import { resolveTrainingConfig, type TrainingConfig } from '../training-config';
 import type { CollectiveFramework } from './collectives';
 import type { TriggerEvent, WorkerEvent } from './events';
@@ -33,13 +32,9 @@ export interface RunStarted {
 export async function startCollectiveRun(framework: CollectiveFramework, event: TriggerEvent, deps: TriggerDeps): Promise<RunStarted> {
   const input = { ...event.config, channel: event.config?.channel ?? deps.deployedChannel };
   const config = resolveTrainingConfig(input, { framework, what: 'trigger event config' });
-  const runId = event.runId ?? newRunId(framework);
-  const keys = runKeys(runId);
-  const manifestKey = event.manifestKey ?? datasetManifestKey(config.dataset, config.workers, config.seed);
-  await loadManifest(deps.store, manifestKey, config.workers);
-  if (await deps.store.load(keys.config)) throw new Error(`run ${runId} already exists in the bucket; choose another runId`);
-  await probeChannel(deps.openChannel(config.channel!), `${keys.sync}probe`);
-  await saveJson(deps.store, keys.config, { runId, framework, config, manifestKey, startedAt: new Date().toISOString() });
+  const { runId, manifestKey } = await openRun(deps.store, framework, event, config);
+  await probeChannel(deps.openChannel(config.channel!), `${runKeys(runId).sync}probe`);
+  await saveRunRecord(deps.store, framework, { runId, manifestKey }, config);
   await Promise.all(Array.from({ length: config.workers }, (_, rank) => {
     const workerEvent: WorkerEvent = { runId, rank, numWorkers: config.workers, config, manifestKey, invocation: 1 };
     return deps.invoker.invokeAsync(deps.workerFunctionName, workerEvent);

@@ -1,10 +1,8 @@
-import { loadManifest } from '../../ml/data/bucket';
-import { saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
-import { datasetManifestKey, newRunId, runKeys } from '../run-keys';
+import { openRun, saveRunRecord } from '../run-record';
 import { resolveTrainingConfig, type TrainingConfig } from '../training-config';
-import type { GpuRunRecord, GpuTriggerEvent } from './events';
+import type { GpuTriggerEvent } from './events';
 import type { JobLauncher, LaunchInfo } from './launcher';
 
 export interface GpuTriggerDeps {
@@ -27,13 +25,8 @@ export interface GpuRunStarted {
  */
 export async function startGpuRun(event: GpuTriggerEvent, deps: GpuTriggerDeps): Promise<GpuRunStarted> {
   const config = resolveTrainingConfig(event.config, { framework: 'gpu', what: 'trigger event config' });
-  const runId = event.runId ?? newRunId('gpu');
-  const keys = runKeys(runId);
-  const manifestKey = event.manifestKey ?? datasetManifestKey(config.dataset, config.workers, config.seed);
-  await loadManifest(deps.store, manifestKey, config.workers);
-  if (await deps.store.load(keys.config)) throw new Error(`run ${runId} already exists in the bucket; choose another runId`);
-  const record: GpuRunRecord = { runId, framework: 'gpu', config, manifestKey, startedAt: new Date().toISOString() };
-  await saveJson(deps.store, keys.config, record);
+  const { runId, manifestKey } = await openRun(deps.store, 'gpu', event, config);
+  await saveRunRecord(deps.store, 'gpu', { runId, manifestKey }, config);
   const launch = await deps.launcher.launch(runId);
   deps.log.info('run started', { runId, manifestKey, launch });
   return { runId, manifestKey, config, launch };

@@ -1,14 +1,14 @@
-import { decodeTensor, encodeTensor } from '../../ml/tensor';
 import type { OptimizerState } from '../../ml/optimizers';
 import type { TrafficSnapshot } from '../../metrics/traffic';
 import { loadJson, saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
+import { loadCheckpointFiles, optimizerFromTensors, optimizerTensors, saveCheckpointFiles } from '../checkpoint-files';
 import type { EpochStats } from '../worker-reports';
 import type { StopReason } from './stop-rule';
 
 // What MLLESS's functions write before handing over to their next invocation. A worker's tensors
-// (parameters, the update still accumulating, optimizer buffers) stay float32 binary; the JSON
-// header goes last, so a checkpoint without it is incomplete and is never read.
+// (parameters, the update still accumulating, optimizer buffers) stay float32 binary
+// (checkpoint-files.ts); the supervisor's state is one JSON object.
 
 export interface UpdateStats {
   /** Steps whose update was stored (had at least one entry). */
@@ -33,37 +33,18 @@ export interface WorkerState {
   invocations: number;
 }
 
-type WorkerHeader = Omit<WorkerState, 'params' | 'accumulated' | 'optimizer'> & {
-  numParams: number;
-  optimizerStep: number;
-  optimizerBuffers: string[];
-};
+type WorkerHeader = Omit<WorkerState, 'params' | 'accumulated' | 'optimizer'> & { optimizerStep: number };
 
-export async function saveWorkerCheckpoint(store: ObjectStore, prefix: string, state: WorkerState): Promise<void> {
+export function saveWorkerCheckpoint(store: ObjectStore, prefix: string, state: WorkerState): Promise<void> {
   const { params, accumulated, optimizer, ...rest } = state;
-  const names = Object.keys(optimizer.buffers);
-  await Promise.all([
-    store.save(`${prefix}params.f32`, encodeTensor(params)),
-    store.save(`${prefix}accumulated.f32`, encodeTensor(accumulated)),
-    ...names.map((name) => store.save(`${prefix}opt-${name}.f32`, encodeTensor(optimizer.buffers[name]))),
-  ]);
-  const header: WorkerHeader = { ...rest, numParams: params.length, optimizerStep: optimizer.step, optimizerBuffers: names };
-  await saveJson(store, `${prefix}state.json`, header);
+  const header: WorkerHeader = { ...rest, optimizerStep: optimizer.step };
+  return saveCheckpointFiles(store, prefix, params.length, { params, accumulated, ...optimizerTensors(optimizer) }, header);
 }
 
 export async function loadWorkerCheckpoint(store: ObjectStore, prefix: string, numParams: number): Promise<WorkerState> {
-  const header = await loadJson<WorkerHeader>(store, `${prefix}state.json`);
-  if (!header) throw new Error(`no checkpoint at ${prefix}state.json to resume from`);
-  if (header.numParams !== numParams) throw new Error(`checkpoint at ${prefix} holds ${header.numParams} parameters, the model has ${numParams}`);
-  const load = async (name: string): Promise<Float32Array> => {
-    const bytes = await store.load(`${prefix}${name}`);
-    if (!bytes) throw new Error(`checkpoint file ${prefix}${name} is missing`);
-    return decodeTensor(bytes, numParams);
-  };
-  const buffers: Record<string, Float32Array> = {};
-  for (const name of header.optimizerBuffers) buffers[name] = await load(`opt-${name}.f32`);
-  const { numParams: _n, optimizerStep, optimizerBuffers: _b, ...rest } = header;
-  return { ...rest, params: await load('params.f32'), accumulated: await load('accumulated.f32'), optimizer: { step: optimizerStep, buffers } };
+  const { state, tensors } = await loadCheckpointFiles<WorkerHeader>(store, prefix, numParams);
+  const { optimizerStep, ...rest } = state;
+  return { ...rest, params: tensors.params, accumulated: tensors.accumulated, optimizer: optimizerFromTensors(optimizerStep, tensors) };
 }
 
 /** What the supervisor knows about one worker's report for the step being collected. */

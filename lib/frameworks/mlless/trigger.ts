@@ -1,10 +1,8 @@
 import type { FunctionInvoker } from '../../functions/invoker';
-import { loadManifest } from '../../ml/data/bucket';
-import { saveJson } from '../../stores/json';
 import type { RedisBlobs } from '../../stores/redis-blobs';
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
-import { datasetManifestKey, newRunId, runKeys } from '../run-keys';
+import { openRun, saveRunRecord } from '../run-record';
 import { resolveTrainingConfig } from '../training-config';
 import type { MllessConfig, SupervisorEvent, TriggerEvent } from './events';
 import { ACTIVE_RUN_KEY } from './keys';
@@ -43,17 +41,13 @@ export async function startMllessRun(event: TriggerEvent, deps: TriggerDeps): Pr
   if (config.workers > deps.deployedWorkers) {
     throw new Error(`this deployment has queues for ${deps.deployedWorkers} workers, the run asks for ${config.workers}: redeploy with --param workers=${config.workers}`);
   }
-  const runId = event.runId ?? newRunId('mlless');
-  const keys = runKeys(runId);
-  const manifestKey = event.manifestKey ?? datasetManifestKey(config.dataset, config.workers, config.seed);
-  await loadManifest(deps.store, manifestKey, config.workers);
-  if (await deps.store.load(keys.config)) throw new Error(`run ${runId} already exists in the bucket; choose another runId`);
+  const { runId, manifestKey } = await openRun(deps.store, 'mlless', event, config);
   const lease = await deps.updates.claim(ACTIVE_RUN_KEY, runId, leaseTtlMs(config));
   if (!lease.acquired) {
     throw new Error(`run ${lease.holder} is still using this deployment's queues; wait for it to end (or deploy another stage to run both)`);
   }
   try {
-    await saveJson(deps.store, keys.config, { runId, framework: 'mlless', config, manifestKey, startedAt: new Date().toISOString() });
+    await saveRunRecord(deps.store, 'mlless', { runId, manifestKey }, config);
     const supervisorEvent: SupervisorEvent = { runId, config, manifestKey, invocation: 1 };
     await deps.invoker.invokeAsync(deps.supervisorFunctionName, supervisorEvent);
   } catch (err) {
