@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { FRAMEWORK_NAMES } from '../frameworks/catalog';
+import { compareCommand } from './commands/compare';
 import { doctorCommand } from './commands/doctor';
 import { logsCommand } from './commands/logs';
 import { prepareDataCommand } from './commands/prepare-data';
@@ -24,6 +25,15 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('--lambda-timeout <seconds>', "emulate a shorter Lambda time limit for the workers (and the MLLESS supervisor): exercises checkpoint and re-invocation").argParser(Number));
   for (const opt of trainingOptions()) run.addOption(opt);
   run.action(async (framework: string, opts: Record<string, unknown>) => { code = await runCommand(framework, opts); });
+
+  const compare = program.command('compare')
+    .description('train several frameworks in turn on the same data, model and seed; prints a table and bars, writes comparison.json and an accuracy chart (SVG)')
+    .option('--frameworks <list>', `comma-separated (default: all of ${FRAMEWORK_NAMES.join(',')})`)
+    .option('--out <file>', 'combined results JSON (default runs/compare-<stamp>/comparison.json; the chart goes beside it)')
+    .option('--json', 'print only the combined results JSON')
+    .option('--runs-dir <dir>', 'where runs/<runId>/ folders go (default <repo>/runs)');
+  for (const opt of trainingOptions()) compare.addOption(opt);
+  compare.action(async (opts: Record<string, unknown>) => { code = await compareCommand(opts); });
 
   program.command('logs')
     .description('print (and follow) the JSON-lines logs of a local run')
@@ -54,6 +64,6 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2; // commander already printed it
     process.stderr.write(`mltrain: ${(err as Error).message}\n`);
-    return (err as Error).name === 'InvalidInputError' || /^unknown framework|is not implemented yet/.test((err as Error).message) ? 2 : 1;
+    return (err as Error).name === 'InvalidInputError' || /^unknown framework/.test((err as Error).message) ? 2 : 1;
   }
 }

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { FRAMEWORKS, type FrameworkName } from '../frameworks/catalog';
-import { AGGREGATIONS, ATTACKS, CHANNELS, MLLESS_VARIANTS } from '../frameworks/framework-options';
-import { DEFAULT_LR, MODEL_KINDS, OPTIMIZERS, resolveTrainingConfig, type TrainingConfig } from '../frameworks/training-config';
+import { AGGREGATIONS, ATTACKS, CHANNELS, frameworkOptionFields, MLLESS_VARIANTS, type FrameworkOptionName } from '../frameworks/framework-options';
+import { DEFAULT_LR, InvalidInputError, MODEL_KINDS, OPTIMIZERS, resolveTrainingConfig, type TrainingConfig } from '../frameworks/training-config';
 import { DATASET_NAMES } from '../ml/data/names';
 
 // The options every `mltrain run` shares (shared/spec/cli-and-results.md). Values are checked
@@ -61,7 +61,31 @@ export function trainingOptions(): Option[] {
 
 /** commander's parsed options → a validated TrainingConfig for one framework. */
 export function toTrainingConfig(opts: Record<string, unknown>, framework?: FrameworkName): TrainingConfig {
-  const input = {
+  return resolveTrainingConfig(optionsInput(opts), { framework, what: 'options', nameOf: flagOf });
+}
+
+/**
+ * The same options for several frameworks (`mltrain compare`): each gets the shared options and
+ * those of its framework options it takes; a framework option none of them takes is refused.
+ * Every configuration is checked before any is returned, so nothing starts on a bad command line.
+ */
+export function toTrainingConfigs(opts: Record<string, unknown>, frameworks: FrameworkName[]): Map<FrameworkName, TrainingConfig> {
+  const input = optionsInput(opts);
+  const given = (Object.keys(frameworkOptionFields) as FrameworkOptionName[]).filter((k) => input[k] !== undefined);
+  const unused = given.filter((k) => !frameworks.some((f) => k in FRAMEWORKS[f].options));
+  if (unused.length) {
+    throw new InvalidInputError(`invalid options: ${unused.map((k) => `${flagOf([k])} applies to none of ${frameworks.join(', ')}`).join('; ')}`);
+  }
+  const configs = new Map<FrameworkName, TrainingConfig>();
+  for (const framework of frameworks) {
+    const own = Object.fromEntries(Object.entries(input).filter(([k]) => !(k in frameworkOptionFields) || k in FRAMEWORKS[framework].options));
+    configs.set(framework, resolveTrainingConfig(own, { framework, what: `options for ${framework}`, nameOf: flagOf }));
+  }
+  return configs;
+}
+
+function optionsInput(opts: Record<string, unknown>): Record<string, unknown> {
+  return {
     model: opts.model, dataset: opts.dataset, workers: opts.workers, epochs: opts.epochs, batchSize: opts.batchSize,
     optimizer: opts.optimizer, lr: opts.lr, momentum: opts.momentum, weightDecay: opts.weightDecay, seed: opts.seed,
     syncTimeoutSeconds: opts.syncTimeout, channel: opts.channel, batches: opts.batches, aggregation: opts.aggregation,
@@ -70,5 +94,6 @@ export function toTrainingConfig(opts: Record<string, unknown>, framework?: Fram
     // commander sets inDb=true for every run because of --no-in-db; only the flag itself counts.
     inDb: opts.inDb === false ? false : undefined,
   };
-  return resolveTrainingConfig(input, { framework, what: 'options', nameOf: (path) => FLAG_OF[String(path[0])] ?? path.map(String).join('.') });
 }
+
+const flagOf = (path: readonly PropertyKey[]): string => FLAG_OF[String(path[0])] ?? path.map(String).join('.');

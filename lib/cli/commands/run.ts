@@ -20,10 +20,8 @@ export async function runCommand(framework: string, opts: RunCommandOptions): Pr
   const say = opts.json ? () => undefined : (line: string) => process.stdout.write(line + '\n');
   const runsDir = path.resolve(opts.runsDir ?? DEFAULT_RUNS_DIR);
   const onEvent = (e: LocalRunEvent): void => {
-    if (e.type === 'runtime-started') say(`run ${e.runId}: local servers up, logs in ${path.relative(process.cwd(), e.runDir) || e.runDir}/logs`);
-    if (e.type === 'data-ready') say(`dataset ${e.manifestKey} ${e.reused ? 'already prepared' : `sharded and uploaded in ${e.seconds.toFixed(1)} s`}`);
-    if (e.type === 'run-started') say(`trigger started ${e.workers} ${e.workers === 1 ? 'process' : 'workers'}`);
-    if (e.type === 'epoch') say(epochLine(e.epoch, e.epochs, e.result));
+    const line = progressLine(e);
+    if (line) say(line);
   };
   const results = await trainLocally({
     framework, config, runsDir, out: opts.out, onEvent,
@@ -33,4 +31,13 @@ export async function runCommand(framework: string, opts: RunCommandOptions): Pr
   if (opts.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
   else say(summaryTable(results, path.relative(process.cwd(), resultsFile) || resultsFile));
   return 0;
+}
+
+/** What a person sees of a local run's progress: a line per event worth telling. */
+export function progressLine(e: LocalRunEvent): string | undefined {
+  if (e.type === 'runtime-started') return `run ${e.runId}: local servers up, logs in ${path.relative(process.cwd(), e.runDir) || e.runDir}/logs`;
+  if (e.type === 'data-ready') return `dataset ${e.manifestKey} ${e.reused ? 'already prepared' : `sharded and uploaded in ${e.seconds.toFixed(1)} s`}`;
+  if (e.type === 'run-started') return `trigger started ${e.workers} ${e.workers === 1 ? 'process' : 'workers'}`;
+  if (e.type === 'epoch') return epochLine(e.epoch, e.epochs, e.result);
+  return undefined;
 }
