@@ -1,7 +1,7 @@
 import type { ServerKind } from '../local/servers/types';
 import type { FrameworkOptions } from './framework-options';
 
-// Every framework the product knows, what its local run needs, and whether it exists yet.
+// Every framework the product knows and what its local run needs.
 
 export interface FrameworkInfo {
   title: string;
@@ -15,7 +15,6 @@ export interface FrameworkInfo {
   defaultLr?: number;
   /** Only these optimizers (SPIRT's in-database update is plain SGD). */
   optimizers?: readonly ('sgd' | 'adam')[];
-  available: boolean;
   /** Trains in one process (the GPU baseline): one progress report per epoch, not one per worker. */
   singleProcess?: boolean;
   /** EC2 instances a run keeps busy (the GPU baseline's instance, the parameter server's VM), priced over the run's wall time. */
@@ -23,23 +22,23 @@ export interface FrameworkInfo {
 }
 
 export const FRAMEWORKS = {
-  allreduce: { title: 'LambdaML AllReduce', service: 'allreduce', servers: [], options: { channel: 's3' }, available: true },
-  'scatter-reduce': { title: 'LambdaML ScatterReduce', service: 'scatter-reduce', servers: [], options: { channel: 's3' }, available: true },
+  allreduce: { title: 'LambdaML AllReduce', service: 'allreduce', servers: [], options: { channel: 's3' } },
+  'scatter-reduce': { title: 'LambdaML ScatterReduce', service: 'scatter-reduce', servers: [], options: { channel: 's3' } },
   spirt: {
     title: 'SPIRT', service: 'spirt', servers: ['redis', 'sqs'],
     options: { batches: 4, aggregation: 'mean', attack: 'none', attackers: 0, inDb: true },
     // One update per round averages batches × peers minibatches: a large effective batch wants a
     // larger step (MNIST MLP, 4 peers × 4 batches of 64: 0.5 gives 92.9% after 2 epochs, 0.05 far less).
-    defaultLr: 0.5, optimizers: ['sgd'], available: true,
+    defaultLr: 0.5, optimizers: ['sgd'],
   },
   mlless: {
     title: 'MLLESS', service: 'mlless', servers: ['redis', 'sqs'],
-    options: { variant: 'significant', threshold: 10, targetLoss: 0, patience: 10, maxSeconds: 0 }, available: true,
+    options: { variant: 'significant', threshold: 10, targetLoss: 0, patience: 10, maxSeconds: 0 },
   },
-  ps: { title: 'LambdaML hybrid parameter server', service: 'ps', servers: ['parameter-server'], options: {}, available: true,
+  ps: { title: 'LambdaML hybrid parameter server', service: 'ps', servers: ['parameter-server'], options: {},
     instances: [{ type: 'c7g.large', count: 1 }] }, // the parameter server's VM (services/ps: psInstanceType)
   gpu: {
-    title: 'GPU baseline', service: 'gpu', servers: [], options: {}, available: true,
+    title: 'GPU baseline', service: 'gpu', servers: [], options: {},
     singleProcess: true, instances: [{ type: 'g4dn.xlarge', count: 1 }],
   },
 } satisfies Record<string, FrameworkInfo>;
@@ -51,10 +50,5 @@ export function requireFramework(name: string): FrameworkInfo & { name: Framewor
   if (!(name in FRAMEWORKS)) {
     throw new Error(`unknown framework "${name}"; known frameworks: ${FRAMEWORK_NAMES.join(', ')}`);
   }
-  const info = FRAMEWORKS[name as FrameworkName];
-  if (!info.available) {
-    const ready = FRAMEWORK_NAMES.filter((n) => FRAMEWORKS[n].available).join(', ');
-    throw new Error(`framework "${name}" (${info.title}) is not implemented yet; available now: ${ready}`);
-  }
-  return { ...info, name: name as FrameworkName };
+  return { ...FRAMEWORKS[name as FrameworkName], name: name as FrameworkName };
 }

@@ -1,6 +1,5 @@
 import { main } from '../../lib/cli/main';
 import { toTrainingConfig } from '../../lib/cli/options';
-import { FRAMEWORK_NAMES, FRAMEWORKS } from '../../lib/frameworks/catalog';
 
 // Bad command lines are refused before anything starts, with a message naming the problem.
 
@@ -19,17 +18,6 @@ test('an unknown framework lists the known ones', async () => {
   const { code, err } = await runCli('run', 'tensorflow-on-spark');
   expect(code).toBe(2);
   expect(err).toContain('unknown framework "tensorflow-on-spark"; known frameworks: allreduce, scatter-reduce, spirt, mlless, ps, gpu');
-});
-
-// Picked from the catalog: frameworks become available one by one, and running one would train.
-const missing = FRAMEWORK_NAMES.find((n) => !FRAMEWORKS[n].available);
-(missing ? test : test.skip)('a framework that does not exist yet says which ones do', async () => {
-  const { code, err } = await runCli('run', missing!);
-  expect(code).toBe(2);
-  const available = FRAMEWORK_NAMES.filter((n) => FRAMEWORKS[n].available).join(', ');
-  expect(err).toContain(`framework "${missing}" (${FRAMEWORKS[missing!].title}) is not implemented yet; available now: ${available}`);
-  expect(available).toContain('mlless');
-  expect(available).toContain('ps');
 });
 
 test('an option value outside its choices names the option and the allowed values', async () => {
