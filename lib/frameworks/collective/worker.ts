@@ -1,5 +1,4 @@
 import { createCommunicator, OutOfTimeError, type GradientCommunicator } from '../../comm';
-import type { FunctionInvoker } from '../../functions/invoker';
 import { initBackend } from '../../ml/backend';
 import { batchAt, stepsPerEpoch } from '../../ml/data/batches';
 import { downloadShard, downloadTestSet, loadManifest } from '../../ml/data/bucket';
@@ -8,11 +7,12 @@ import { createModel, type FlatModel } from '../../ml/models';
 import { createOptimizer, type FlatOptimizer } from '../../ml/optimizers';
 import { deriveSeed, shuffledIndices } from '../../ml/random';
 import { sha256Hex } from '../../ml/tensor';
-import { emptyTraffic, type TrafficCounter } from '../../metrics/traffic';
+import { emptyTraffic } from '../../metrics/traffic';
 import { saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
 import { markRunFailed, RunFailedError, throwIfRunFailed } from '../run-status';
+import type { DataParallelWorkerDeps, DataParallelWorkerOutcome } from '../data-parallel-worker';
 import { runKeys } from '../run-keys';
 import { TimeBudget } from '../time-budget';
 import type { TrainingConfig } from '../training-config';
@@ -22,21 +22,12 @@ import type { WorkerEvent } from './events';
 import type { WorkerReport } from '../reports';
 import { COLLECTIVES, type CollectiveFramework } from './collectives';
 
-export interface WorkerDeps {
-  /** The service's bucket: dataset, run status, checkpoints, reports. */
-  store: ObjectStore;
+export interface WorkerDeps extends DataParallelWorkerDeps {
   /** Where gradients travel (`--channel`): the bucket itself for s3. */
   channel: ObjectStore;
-  traffic: TrafficCounter;
-  invoker: FunctionInvoker;
-  workerFunctionName: string;
-  remainingTimeMs: () => number;
-  log: Logger;
 }
 
-export type WorkerOutcome =
-  | { status: 'finished'; runId: string; rank: number; paramsDigest: string }
-  | { status: 'handed-over'; runId: string; rank: number; epoch: number; step: number; invocation: number };
+export type WorkerOutcome = DataParallelWorkerOutcome;
 
 /**
  * One worker of a LambdaML collective (frameworks.md §3): for every batch of its shard, compute

@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import type { FunctionInvoker } from '../../functions/invoker';
+import { OutOfTimeError } from '../../comm';
 import { initBackend } from '../../ml/backend';
 import { batchAt, stepsPerEpoch } from '../../ml/data/batches';
 import { downloadShard, downloadTestSet, loadManifest } from '../../ml/data/bucket';
@@ -7,13 +7,14 @@ import type { Dataset } from '../../ml/data/types';
 import { createModel, type FlatModel } from '../../ml/models';
 import { deriveSeed, shuffledIndices } from '../../ml/random';
 import { sha256Hex } from '../../ml/tensor';
-import { emptyTraffic, type TrafficCounter } from '../../metrics/traffic';
+import { emptyTraffic } from '../../metrics/traffic';
 import { ParameterServerCallError, type ParameterServerClient, type PulledModel } from '../../ps/client';
 import type { OptimizerConfigMessage } from '../../ps/proto';
 import { saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
 import type { WorkerReport } from '../reports';
+import type { DataParallelWorkerDeps, DataParallelWorkerOutcome } from '../data-parallel-worker';
 import { markRunFailed, RunFailedError, throwIfRunFailed } from '../run-status';
 import { runKeys } from '../run-keys';
 import { TimeBudget } from '../time-budget';
@@ -22,27 +23,11 @@ import { addStep, concludeRun, newEpochStats, recordEpoch } from '../worker-repo
 import { loadPsCheckpoint, savePsCheckpoint, type PsWorkerState } from './checkpoint';
 import type { WorkerEvent } from './events';
 
-export interface PsWorkerDeps {
-  store: ObjectStore;
-  traffic: TrafficCounter;
-  invoker: FunctionInvoker;
-  workerFunctionName: string;
+export interface PsWorkerDeps extends DataParallelWorkerDeps {
   ps: ParameterServerClient;
-  remainingTimeMs: () => number;
-  log: Logger;
 }
 
-export type PsWorkerOutcome =
-  | { status: 'finished'; runId: string; rank: number; paramsDigest: string }
-  | { status: 'handed-over'; runId: string; rank: number; epoch: number; step: number; invocation: number };
-
-/** The invocation's time ran out while waiting for the server: the next invocation carries on. */
-class OutOfTimeError extends Error {
-  constructor(what: string) {
-    super(`the invocation's time ran out while waiting for ${what}`);
-    this.name = 'OutOfTimeError';
-  }
-}
+export type PsWorkerOutcome = DataParallelWorkerOutcome;
 
 /**
  * One worker of LambdaML's hybrid parameter server (frameworks.md §3): for every batch of its shard,
