@@ -39,8 +39,8 @@ export function trainingOptions(): Option[] {
     new Option('--batch-size <n>', 'samples per worker per step').argParser(integer('--batch-size')).default(64),
     new Option('--optimizer <kind>', 'optimizer').choices([...OPTIMIZERS]).default('sgd'),
     new Option('--lr <x>', `learning rate (default: sgd ${DEFAULT_LR.sgd}, adam ${DEFAULT_LR.adam})`).argParser(decimal('--lr')),
-    new Option('--momentum <x>', 'SGD momentum').argParser(decimal('--momentum')).default(0.9),
-    new Option('--weight-decay <x>', 'L2 weight decay').argParser(decimal('--weight-decay')).default(0),
+    new Option('--momentum <x>', 'SGD momentum (default 0.9; spirt: 0, its update is plain SGD)').argParser(decimal('--momentum')),
+    new Option('--weight-decay <x>', 'L2 weight decay (default 0)').argParser(decimal('--weight-decay')),
     new Option('--seed <n>', 'seed of the initial model and the data split').argParser(integer('--seed')).default(42),
     new Option('--sync-timeout <seconds>', 'how long a worker waits for the others before failing the run').argParser(decimal('--sync-timeout')).default(120),
     // Framework options have no commander default: the framework's own default applies, and

@@ -15,6 +15,8 @@ export interface FrameworkInfo {
   defaultLr?: number;
   /** Only these optimizers (SPIRT's in-database update is plain SGD). */
   optimizers?: readonly ('sgd' | 'adam')[];
+  /** The update is params − lr · gradient and nothing else: momentum and weight decay are 0, other values refused. */
+  plainSgd?: boolean;
   /** Trains in one process (the GPU baseline): one progress report per epoch, not one per worker. */
   singleProcess?: boolean;
   /** EC2 instances a run keeps busy (the GPU baseline's instance, the parameter server's VM), priced over the run's wall time. */
@@ -29,7 +31,7 @@ export const FRAMEWORKS = {
     options: { batches: 4, aggregation: 'mean', attack: 'none', attackers: 0, inDb: true },
     // One update per round averages batches × peers minibatches: a large effective batch wants a
     // larger step (MNIST MLP, 4 peers × 4 batches of 64: 0.5 gives 92.9% after 2 epochs, 0.05 far less).
-    defaultLr: 0.5, optimizers: ['sgd'],
+    defaultLr: 0.5, optimizers: ['sgd'], plainSgd: true, // AI.MODELUPDATE in the peers' databases
   },
   mlless: {
     title: 'MLLESS', service: 'mlless', servers: ['redis', 'sqs'],

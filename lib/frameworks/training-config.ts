@@ -83,6 +83,16 @@ export function resolveTrainingConfig(input: unknown, opts: ResolveOptions = {})
     throw new InvalidInputError(`invalid ${what}: ${nameOf(['optimizer'])} ${config.optimizer} is not supported by ${opts.framework} (supported: ${info.optimizers.join(', ')})`);
   }
   if (parsed.lr === undefined && info.defaultLr !== undefined) config.lr = info.defaultLr;
+  if (info.plainSgd) {
+    // Refused rather than ignored: a results file must not claim momentum the update never applied.
+    const given = (input ?? {}) as { momentum?: unknown; weightDecay?: unknown };
+    const refused = (['momentum', 'weightDecay'] as const).filter((k) => given[k] !== undefined && given[k] !== 0);
+    if (refused.length) {
+      throw new InvalidInputError(`invalid ${what}: ${refused.map((k) => `${nameOf([k])} ${String(given[k])} is not supported by ${opts.framework}: its model update is plain SGD (params − lr · gradient)`).join('; ')}`);
+    }
+    config.momentum = 0;
+    config.weightDecay = 0;
+  }
   const foreign = (Object.keys(frameworkOptionFields) as FrameworkOptionName[]).filter((k) => config[k] !== undefined && !(k in defaults));
   if (foreign.length) {
     const takers = (k: FrameworkOptionName) => Object.entries(FRAMEWORKS).filter(([, f]) => k in f.options).map(([n]) => n).join(', ');

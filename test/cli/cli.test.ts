@@ -57,3 +57,15 @@ test('commander passes framework flags through: --no-in-db only when given, --ch
   expect((await runCli('run', 'allreduce', '--channel', 'floppy')).err).toContain("Allowed choices are s3, redis, memcached, dynamodb");
   expect((await runCli('run', 'allreduce', '--variant', 'all')).err).toContain('--variant does not apply to allreduce (only to mlless)');
 });
+
+test("SPIRT's plain-SGD update: momentum and weight decay resolve to 0, and other values are refused, not ignored", async () => {
+  expect(toTrainingConfig({}, 'allreduce')).toMatchObject({ momentum: 0.9, weightDecay: 0 });
+  expect(toTrainingConfig({}, 'spirt')).toMatchObject({ momentum: 0, weightDecay: 0, lr: 0.5 });
+  expect(toTrainingConfig({ momentum: 0 }, 'spirt').momentum).toBe(0);
+  expect(() => toTrainingConfig({ momentum: 0.9, weightDecay: 0.01 }, 'spirt')).toThrow(
+    'invalid options: --momentum 0.9 is not supported by spirt: its model update is plain SGD (params − lr · gradient); --weight-decay 0.01 is not supported by spirt',
+  );
+  const { code, err } = await runCli('run', 'spirt', '--momentum', '0.5');
+  expect(code).toBe(2);
+  expect(err).toContain('--momentum 0.5 is not supported by spirt');
+});
