@@ -1,5 +1,4 @@
 import { averageUpdates, decayedThreshold, decodeUpdate, encodeUpdate, UpdateAccumulator, type SparseUpdate } from '../../comm/significance';
-import type { FunctionInvoker } from '../../functions/invoker';
 import { initBackend } from '../../ml/backend';
 import { batchAt, stepsPerEpoch } from '../../ml/data/batches';
 import { downloadShard, downloadTestSet, loadManifest } from '../../ml/data/bucket';
@@ -8,12 +7,12 @@ import { createModel, type FlatModel } from '../../ml/models';
 import { createOptimizer, type FlatOptimizer } from '../../ml/optimizers';
 import { deriveSeed, shuffledIndices } from '../../ml/random';
 import { encodeTensor, sha256Hex } from '../../ml/tensor';
-import { emptyTraffic, type TrafficCounter } from '../../metrics/traffic';
+import { emptyTraffic } from '../../metrics/traffic';
 import { saveJson } from '../../stores/json';
 import type { RedisBlobs } from '../../stores/redis-blobs';
-import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
 import { optimizerConfig } from '../allreduce/worker';
+import type { DataParallelWorkerDeps } from '../data-parallel-worker';
 import { runKeys } from '../run-keys';
 import { markRunFailed, RunFailedError, throwIfRunFailed } from '../run-status';
 import { TimeBudget } from '../time-budget';
@@ -26,17 +25,11 @@ import type { Decision } from './messages';
 import type { MllessWorkerReport } from './reports';
 import { decisionTimeoutMs, UPDATE_TTL_MS } from './timing';
 
-export interface WorkerDeps {
-  store: ObjectStore;
+export interface WorkerDeps extends DataParallelWorkerDeps {
   updates: RedisBlobs;
-  traffic: TrafficCounter;
-  invoker: FunctionInvoker;
-  workerFunctionName: string;
   /** This worker's queue (decisions from the supervisor) and the supervisor's (its reports). */
   ownQueue: WorkerQueue;
   supervisorQueue: SupervisorQueue;
-  remainingTimeMs: () => number;
-  log: Logger;
 }
 
 export type WorkerOutcome =
