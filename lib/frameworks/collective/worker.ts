@@ -1,9 +1,7 @@
 import { createCommunicator, OutOfTimeError, type GradientCommunicator } from '../../comm';
-import { initBackend } from '../../ml/backend';
 import { batchAt, stepsPerEpoch } from '../../ml/data/batches';
-import { downloadShard, downloadTestSet, loadManifest } from '../../ml/data/bucket';
 import type { Dataset } from '../../ml/data/types';
-import { createModel, type FlatModel } from '../../ml/models';
+import type { FlatModel } from '../../ml/models';
 import { createOptimizer, type FlatOptimizer } from '../../ml/optimizers';
 import { deriveSeed, shuffledIndices } from '../../ml/random';
 import { sha256Hex } from '../../ml/tensor';
@@ -12,7 +10,7 @@ import { saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
 import { markRunFailed, RunFailedError, throwIfRunFailed } from '../run-status';
-import type { DataParallelWorkerDeps, DataParallelWorkerOutcome } from '../data-parallel-worker';
+import { withWorkerData, type DataParallelWorkerDeps, type DataParallelWorkerOutcome, type WorkerData } from '../data-parallel-worker';
 import { runKeys } from '../run-keys';
 import { TimeBudget } from '../time-budget';
 import type { TrainingConfig } from '../training-config';
@@ -38,7 +36,7 @@ export async function runCollectiveWorker(framework: CollectiveFramework, event:
   const { runId, rank } = event;
   const log = deps.log.child({ runId, rank, invocation: event.invocation });
   try {
-    return await train(framework, event, deps, log);
+    return await withWorkerData(deps.store, event, (data) => train(framework, event, deps, data, log));
   } catch (err) {
     if (err instanceof RunFailedError) {
       log.error('stopping: the run was failed elsewhere', { reason: err.failure.reason });
@@ -50,15 +48,11 @@ export async function runCollectiveWorker(framework: CollectiveFramework, event:
   }
 }
 
-async function train(framework: CollectiveFramework, event: WorkerEvent, deps: WorkerDeps, log: Logger): Promise<WorkerOutcome> {
+async function train(framework: CollectiveFramework, event: WorkerEvent, deps: WorkerDeps, data: WorkerData, log: Logger): Promise<WorkerOutcome> {
   const { runId, rank, numWorkers, config } = event;
   const { store } = deps;
+  const { backend, shard, testSet, model } = data;
   const keys = runKeys(runId);
-  const backend = await initBackend();
-  const manifest = await loadManifest(store, event.manifestKey, numWorkers);
-  const shard = await downloadShard(store, manifest, rank);
-  const testSet = rank === 0 ? await downloadTestSet(store, manifest) : undefined;
-  const model = createModel(config.model, { inputShape: manifest.train[rank].featureShape, numClasses: manifest.train[rank].numClasses });
   const optimizer = createOptimizer(optimizerConfig(config), model.numParams);
   const budget = new TimeBudget(deps.remainingTimeMs);
   const comm = createCommunicator(COLLECTIVES[framework].pattern, {

@@ -1,9 +1,7 @@
 import { averageUpdates, decayedThreshold, decodeUpdate, encodeUpdate, UpdateAccumulator, type SparseUpdate } from '../../comm/significance';
-import { initBackend } from '../../ml/backend';
 import { batchAt, stepsPerEpoch } from '../../ml/data/batches';
-import { downloadShard, downloadTestSet, loadManifest } from '../../ml/data/bucket';
 import type { Dataset } from '../../ml/data/types';
-import { createModel, type FlatModel } from '../../ml/models';
+import type { FlatModel } from '../../ml/models';
 import { createOptimizer, type FlatOptimizer } from '../../ml/optimizers';
 import { deriveSeed, shuffledIndices } from '../../ml/random';
 import { encodeTensor, sha256Hex } from '../../ml/tensor';
@@ -12,7 +10,7 @@ import { saveJson } from '../../stores/json';
 import type { RedisBlobs } from '../../stores/redis-blobs';
 import type { Logger } from '../../util/log';
 import { optimizerConfig } from '../allreduce/worker';
-import type { DataParallelWorkerDeps } from '../data-parallel-worker';
+import { withWorkerData, type DataParallelWorkerDeps } from '../data-parallel-worker';
 import { runKeys } from '../run-keys';
 import { markRunFailed, RunFailedError, throwIfRunFailed } from '../run-status';
 import { TimeBudget } from '../time-budget';
@@ -75,19 +73,8 @@ class MllessWorker {
     this.keys = { ...runKeys(event.runId), ...mllessKeys(event.runId) };
   }
 
-  async run(): Promise<WorkerOutcome> {
-    const { event, deps, config } = this;
-    const { rank, numWorkers } = event;
-    const backend = await initBackend();
-    const manifest = await loadManifest(deps.store, event.manifestKey, numWorkers);
-    const shard = await downloadShard(deps.store, manifest, rank);
-    const testSet = rank === 0 ? await downloadTestSet(deps.store, manifest) : undefined;
-    const model = createModel(config.model, { inputShape: manifest.train[rank].featureShape, numClasses: manifest.train[rank].numClasses });
-    try {
-      return await this.train(model, shard, testSet, backend.name);
-    } finally {
-      model.dispose(); // a warm sandbox may serve another invocation next
-    }
+  run(): Promise<WorkerOutcome> {
+    return withWorkerData(this.deps.store, this.event, ({ model, shard, testSet, backend }) => this.train(model, shard, testSet, backend.name));
   }
 
   private async train(model: FlatModel, shard: Dataset, testSet: Dataset | undefined, backend: string): Promise<WorkerOutcome> {

@@ -1,10 +1,8 @@
 import { status } from '@grpc/grpc-js';
 import { OutOfTimeError } from '../../comm';
-import { initBackend } from '../../ml/backend';
 import { batchAt, stepsPerEpoch } from '../../ml/data/batches';
-import { downloadShard, downloadTestSet, loadManifest } from '../../ml/data/bucket';
 import type { Dataset } from '../../ml/data/types';
-import { createModel, type FlatModel } from '../../ml/models';
+import type { FlatModel } from '../../ml/models';
 import { deriveSeed, shuffledIndices } from '../../ml/random';
 import { sha256Hex } from '../../ml/tensor';
 import { emptyTraffic } from '../../metrics/traffic';
@@ -14,7 +12,7 @@ import { saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
 import type { WorkerReport } from '../reports';
-import type { DataParallelWorkerDeps, DataParallelWorkerOutcome } from '../data-parallel-worker';
+import { withWorkerData, type DataParallelWorkerDeps, type DataParallelWorkerOutcome, type WorkerData } from '../data-parallel-worker';
 import { markRunFailed, RunFailedError, throwIfRunFailed } from '../run-status';
 import { runKeys } from '../run-keys';
 import { TimeBudget } from '../time-budget';
@@ -38,7 +36,7 @@ export async function runPsWorker(event: WorkerEvent, deps: PsWorkerDeps): Promi
   const { runId, rank } = event;
   const log = deps.log.child({ runId, rank, invocation: event.invocation });
   try {
-    return await train(event, deps, log);
+    return await withWorkerData(deps.store, event, (data) => train(event, deps, data, log));
   } catch (err) {
     const cause = await explain(err, deps.store, runId);
     if (cause instanceof RunFailedError) {
@@ -66,15 +64,11 @@ async function explain(err: unknown, store: ObjectStore, runId: string): Promise
   return err as Error;
 }
 
-async function train(event: WorkerEvent, deps: PsWorkerDeps, log: Logger): Promise<PsWorkerOutcome> {
+async function train(event: WorkerEvent, deps: PsWorkerDeps, data: WorkerData, log: Logger): Promise<PsWorkerOutcome> {
   const { runId, rank, numWorkers, config } = event;
   const { store, ps } = deps;
+  const { backend, shard, testSet, model } = data;
   const keys = runKeys(runId);
-  const backend = await initBackend();
-  const manifest = await loadManifest(store, event.manifestKey, numWorkers);
-  const shard = await downloadShard(store, manifest, rank);
-  const testSet = rank === 0 ? await downloadTestSet(store, manifest) : undefined;
-  const model = createModel(config.model, { inputShape: manifest.train[rank].featureShape, numClasses: manifest.train[rank].numClasses });
   const budget = new TimeBudget(deps.remainingTimeMs);
   const steps = stepsPerEpoch(shard.count, config.batchSize);
 
