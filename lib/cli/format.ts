@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { FRAMEWORKS, type FrameworkName } from '../frameworks/catalog';
+import type { LocalRunEvent } from '../local/train-locally';
 import type { EpochResult, RunResults } from '../metrics/results';
 
 // What a person reads on the terminal: one line per epoch, a table at the end.
@@ -7,6 +9,15 @@ export function epochLine(epoch: number, epochs: number, r: EpochResult): string
   return `epoch ${epoch}/${epochs}  train loss ${r.trainLoss.toFixed(4)}  test loss ${r.testLoss.toFixed(4)}  `
     + `test acc ${pct(r.testAccuracy)}  ${r.seconds.toFixed(1)} s (compute ${r.computeSeconds.toFixed(1)} s, sync ${r.syncSeconds.toFixed(1)} s)  `
     + `moved ${mb(r.bytesWritten + r.bytesRead)}`;
+}
+
+/** What a person sees of a local run's progress: a line per event worth telling. */
+export function progressLine(e: LocalRunEvent): string | undefined {
+  if (e.type === 'runtime-started') return `run ${e.runId}: local servers up, logs in ${path.relative(process.cwd(), e.runDir) || e.runDir}/logs`;
+  if (e.type === 'data-ready') return `dataset ${e.manifestKey} ${e.reused ? 'already prepared' : `sharded and uploaded in ${e.seconds.toFixed(1)} s`}`;
+  if (e.type === 'run-started') return `trigger started ${e.workers} ${e.workers === 1 ? 'process' : 'workers'}`;
+  if (e.type === 'epoch') return epochLine(e.epoch, e.epochs, e.result);
+  return undefined;
 }
 
 export function summaryTable(r: RunResults, resultsFile: string): string {

@@ -34,8 +34,7 @@ export async function openRun(
 
 export async function saveRunRecord<C extends TrainingConfig>(
   store: ObjectStore, framework: string, run: { runId: string; manifestKey: string }, config: C,
-): Promise<RunRecord<C>> {
+): Promise<void> {
   const record: RunRecord<C> = { runId: run.runId, framework, config, manifestKey: run.manifestKey, startedAt: new Date().toISOString() };
   await saveJson(store, runKeys(run.runId).config, record);
-  return record;
 }

@@ -7,8 +7,8 @@ import { newRunId } from '../../frameworks/run-keys';
 import { InvalidInputError } from '../../frameworks/training-config';
 import { installCleanupHandlers } from '../../local/processes';
 import { DEFAULT_RUNS_DIR, trainLocally } from '../../local/train-locally';
+import { progressLine } from '../format';
 import { toTrainingConfigs } from '../options';
-import { progressLine } from './run';
 
 export interface CompareCommandOptions extends Record<string, unknown> {
   frameworks?: string;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { requireFramework } from '../../frameworks/catalog';
 import { installCleanupHandlers } from '../../local/processes';
 import { DEFAULT_RUNS_DIR, trainLocally, type LocalRunEvent } from '../../local/train-locally';
-import { epochLine, summaryTable } from '../format';
+import { progressLine, summaryTable } from '../format';
 import { toTrainingConfig } from '../options';
 
 export interface RunCommandOptions extends Record<string, unknown> {
@@ -31,13 +31,4 @@ export async function runCommand(framework: string, opts: RunCommandOptions): Pr
   if (opts.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
   else say(summaryTable(results, path.relative(process.cwd(), resultsFile) || resultsFile));
   return 0;
-}
-
-/** What a person sees of a local run's progress: a line per event worth telling. */
-export function progressLine(e: LocalRunEvent): string | undefined {
-  if (e.type === 'runtime-started') return `run ${e.runId}: local servers up, logs in ${path.relative(process.cwd(), e.runDir) || e.runDir}/logs`;
-  if (e.type === 'data-ready') return `dataset ${e.manifestKey} ${e.reused ? 'already prepared' : `sharded and uploaded in ${e.seconds.toFixed(1)} s`}`;
-  if (e.type === 'run-started') return `trigger started ${e.workers} ${e.workers === 1 ? 'process' : 'workers'}`;
-  if (e.type === 'epoch') return epochLine(e.epoch, e.epochs, e.result);
-  return undefined;
 }

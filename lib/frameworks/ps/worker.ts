@@ -25,14 +25,12 @@ export interface PsWorkerDeps extends DataParallelWorkerDeps {
   ps: ParameterServerClient;
 }
 
-export type PsWorkerOutcome = DataParallelWorkerOutcome;
-
 /**
  * One worker of LambdaML's hybrid parameter server (frameworks.md §3): for every batch of its shard,
  * pull the current model, compute the gradient, push it. The server applies the mean of the N
  * workers' gradients with the run's optimizer, so step g is computed on model version g.
  */
-export async function runPsWorker(event: WorkerEvent, deps: PsWorkerDeps): Promise<PsWorkerOutcome> {
+export async function runPsWorker(event: WorkerEvent, deps: PsWorkerDeps): Promise<DataParallelWorkerOutcome> {
   const { runId, rank } = event;
   const log = deps.log.child({ runId, rank, invocation: event.invocation });
   try {
@@ -64,7 +62,7 @@ async function explain(err: unknown, store: ObjectStore, runId: string): Promise
   return err as Error;
 }
 
-async function train(event: WorkerEvent, deps: PsWorkerDeps, data: WorkerData, log: Logger): Promise<PsWorkerOutcome> {
+async function train(event: WorkerEvent, deps: PsWorkerDeps, data: WorkerData, log: Logger): Promise<DataParallelWorkerOutcome> {
   const { runId, rank, numWorkers, config } = event;
   const { store, ps } = deps;
   const { backend, shard, testSet, model } = data;
@@ -143,7 +141,7 @@ export function optimizerMessage(config: TrainingConfig): OptimizerConfigMessage
     : { kind: 'sgd', lr: config.lr, momentum: config.momentum, weight_decay: config.weightDecay };
 }
 
-async function handOver(event: WorkerEvent, deps: PsWorkerDeps, state: PsWorkerState, log: Logger): Promise<PsWorkerOutcome> {
+async function handOver(event: WorkerEvent, deps: PsWorkerDeps, state: PsWorkerState, log: Logger): Promise<DataParallelWorkerOutcome> {
   state.traffic = deps.traffic.snapshot();
   await savePsCheckpoint(deps.store, runKeys(event.runId).checkpoint(event.rank), state);
   const next = { ...event, invocation: event.invocation + 1 };
@@ -166,7 +164,7 @@ async function finishEpoch(
   state.epochStats = newEpochStats();
 }
 
-async function finishRun(event: WorkerEvent, deps: PsWorkerDeps, final: PulledModel, backend: string, log: Logger): Promise<PsWorkerOutcome> {
+async function finishRun(event: WorkerEvent, deps: PsWorkerDeps, final: PulledModel, backend: string, log: Logger): Promise<DataParallelWorkerOutcome> {
   const { runId, rank, numWorkers, config } = event;
   const paramsDigest = sha256Hex(final.params);
   const report: WorkerReport = { rank, backend, paramsDigest, invocations: event.invocation, traffic: deps.traffic.snapshot() };
