@@ -6,7 +6,7 @@ import { accuracyAxisFloor, type Comparison } from './comparison';
 
 const WIDTH = 720;
 const HEIGHT = 420;
-const PAD = { left: 60, right: 170, top: 40, bottom: 50 };
+const PAD = { left: 60, right: 200, top: 40, bottom: 50 }; // right: room for the legend ("scatter-reduce 96.10%")
 // Distinguishable colours (Okabe-Ito), in the order the runs come.
 const COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#F0E442', '#000000'];
 
