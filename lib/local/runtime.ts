@@ -6,6 +6,7 @@ import type { TrafficCounter } from '../metrics/traffic';
 import { LocalJobs } from './jobs';
 import { prepareLocalChannels } from './channels';
 import { LocalLambda } from './lambda/emulator';
+import { LOCAL_ACCOUNT_ID, LOCAL_BUCKET, LOCAL_REGION, LOCAL_STAGE } from './local-identity';
 import type { ServiceDefinition } from './lambda/service-definition';
 import { trackStoppable } from './processes';
 import { LocalStepFunctions } from './step-functions/local-step-functions';
@@ -18,10 +19,7 @@ import type { ServerKind } from './servers/types';
 // configuration differs.
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const LOCAL_STAGE = 'local';
-export const LOCAL_BUCKET = 'mltrain-local';
-export const LOCAL_REGION = 'us-east-1';
-export const LOCAL_ACCOUNT_ID = '000000000000';
+export { LOCAL_ACCOUNT_ID, LOCAL_BUCKET, LOCAL_REGION, LOCAL_STAGE } from './local-identity';
 /** Local values of the CloudFormation resources serverless.yml files reference with !Ref. */
 // Resources the plugin generates that functions refer to; locally the GPU instance is a process.
 const GENERATED_REFS: Record<string, string> = { MltrainGpuInstance: 'local-process' };
