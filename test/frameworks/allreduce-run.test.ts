@@ -65,7 +65,7 @@ test('a worker killed mid-run fails the run with a message naming it, without ha
     }
   }, 100);
   const t0 = Date.now();
-  const err = await run({ epochs: 50, syncTimeoutSeconds: 3 }, { onRuntime: (r) => { runtime = r; } }).catch((e: unknown) => e);
+  const err = await run({ epochs: 50, syncTimeoutSeconds: 3 }, { endOnProcessDeath: false, onRuntime: (r) => { runtime = r; } }).catch((e: unknown) => e);
   clearInterval(killer);
   expect(err).toBeInstanceOf(LocalRunError);
   expect((err as Error).message).toMatch(/worker 1 sent no gradient for e\d+\/b\d+ within 3 s/);
