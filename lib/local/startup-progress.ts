@@ -1,10 +1,10 @@
 import type { InvocationRecord } from './lambda/types';
 
 // Until the first epoch is in, a run can be quiet for minutes (cold starts, data loading): this
-// says what the functions are doing, once something changes and at least every 15 s.
+// says what the functions are doing, in one short line at most every 10 s and at least every 30 s.
 
-const MIN_GAP_MS = 3_000;
-const HEARTBEAT_MS = 15_000;
+const MIN_GAP_MS = 10_000;
+const HEARTBEAT_MS = 30_000;
 
 export class StartupProgress {
   private last = '';
@@ -24,14 +24,17 @@ export class StartupProgress {
   }
 }
 
-/** "worker: 4 running (2 starting), 0 done; trigger: 1 done". */
+/** "running compute_gradients ×16 (12 loading the handler), auth ×1; 21 invocations ended". */
 export function describeInvocations(records: readonly InvocationRecord[]): string {
-  const byKey = new Map<string, InvocationRecord[]>();
-  for (const r of records) byKey.set(r.functionKey, [...(byKey.get(r.functionKey) ?? []), r]);
-  return [...byKey].map(([key, rs]) => {
-    const running = rs.filter((r) => r.status === 'running');
-    const starting = running.filter((r) => !r.warm && r.initMs === undefined).length;
-    const ended = rs.length - running.length;
-    return `${key}: ${running.length} running${starting ? ` (${starting} loading the handler)` : ''}, ${ended} ended`;
-  }).join('; ');
+  const running = new Map<string, { count: number; loading: number }>();
+  for (const r of records.filter((x) => x.status === 'running')) {
+    const entry = running.get(r.functionKey) ?? { count: 0, loading: 0 };
+    entry.count++;
+    if (!r.warm && r.initMs === undefined) entry.loading++;
+    running.set(r.functionKey, entry);
+  }
+  if (records.length === 0) return '';
+  const ended = records.length - [...running.values()].reduce((n, e) => n + e.count, 0);
+  const parts = [...running].map(([key, e]) => `${key} ×${e.count}${e.loading ? ` (${e.loading} loading the handler)` : ''}`);
+  return `${parts.length ? `running ${parts.join(', ')}` : 'nothing running'}; ${ended} invocation${ended === 1 ? '' : 's'} ended`;
 }
