@@ -93,6 +93,7 @@ export class SandboxPool {
     const code = this.opts.code(fn);
     const child = fork(this.opts.childEntry, [code.bundle ?? '', fn.exportName, fn.handlerFile, code.error ?? ''], {
       env: this.opts.env(fn),
+      execArgv: [], // plain node, whatever runs the emulator (tsx, jest): the bundle needs no loader
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const sandbox: Sandbox = {
