@@ -37,7 +37,7 @@ export class DiskFullError extends Error {
     readonly role?: string,
     options?: { cause?: unknown },
   ) {
-    const where = path ? `the disk holding ${path} is full` : 'the disk is full';
+    const where = path ? `the disk holding ${path} is full` : role ? 'its disk is full' : 'the disk is full';
     super(role ? `${role} could not store the data: ${where} (ENOSPC)` : `${where} (ENOSPC)`, options);
     this.name = 'DiskFullError';
   }

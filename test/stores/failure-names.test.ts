@@ -118,11 +118,13 @@ it('nothing listening for DynamoDB: the dynamodb channel and its table', async (
 
 describe('a full disk', () => {
   let mounted: TmpfsMount;
+  let redisMounted: TmpfsMount;
   beforeAll(() => {
     mounted = mountTinyTmpfs(path.join(scratch, 'tiny'));
+    redisMounted = mountTinyTmpfs(path.join(scratch, 'tiny-redis'));
   });
   afterAll(() => {
-    if ('tmpfs' in mounted) mounted.tmpfs.unmount();
+    for (const m of [mounted, redisMounted]) if ('tmpfs' in m) m.tmpfs.unmount();
   });
 
   it("under the local S3's folder (a 64 KiB tmpfs): S3 reports the full disk and its path", async () => {
@@ -139,6 +141,26 @@ describe('a full disk', () => {
       expect(err.message).toMatch(new RegExp(`^S3 \\(the run's bucket '${BUCKET}' at ${s3.endpoint}\\) could not store the data: the disk holding ${tmpfs.dir} is full \\(ENOSPC\\)$`));
     } finally {
       await s3.stop();
+    }
+  });
+
+  it("redis-server's AOF on a 64 KiB tmpfs: the redis channel's disk is full, not MISCONF", async () => {
+    if (!('tmpfs' in redisMounted)) throw new Error(`this test needs mount -t tmpfs (root): ${redisMounted.error}`);
+    const server = await startRedis({ persistence: 'aof', dataDir: redisMounted.tmpfs.dir });
+    const client = createRedisClient(server.endpoint);
+    try {
+      // Redis refuses writes once an AOF write has failed; the failure shows within a few writes.
+      let err: Error | undefined;
+      for (let i = 0; i < 30 && !err; i++) {
+        err = await client.set(`k${i}`, Buffer.alloc(20_000)).then(() => undefined, (e: Error) => e);
+        if (!err) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(err).toBeInstanceOf(DiskFullError);
+      expect(err!.message).toBe(`the redis channel (redis://127.0.0.1:${server.port}) could not store the data: its disk is full (ENOSPC)`);
+      expect((err!.cause as Error).message).toMatch(/^MISCONF .*No space left on device/);
+    } finally {
+      client.disconnect();
+      await server.stop();
     }
   });
 
