@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { trainingConfigSchema, runIdSchema } from '../training-config';
+import { trainingConfigSchema, runIdSchema } from '../run/training-config';
 
 // The JSON events of the collective services (allreduce, scatter-reduce). Names and numbers only:
 // no data, no secrets.

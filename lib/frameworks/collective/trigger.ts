@@ -1,9 +1,9 @@
 import type { FunctionInvoker } from '../../functions/invoker';
 import type { ObjectStore, StoreKind } from '../../stores/types';
 import type { Logger } from '../../util/log';
-import { runKeys } from '../run-keys';
-import { openRun, saveRunRecord } from '../run-record';
-import { resolveTrainingConfig, type TrainingConfig } from '../training-config';
+import { runKeys } from '../run/run-keys';
+import { openRun, saveRunRecord } from '../run/run-record';
+import { resolveTrainingConfig, type TrainingConfig } from '../run/training-config';
 import type { CollectiveFramework } from './collectives';
 import type { TriggerEvent, WorkerEvent } from './events';
 

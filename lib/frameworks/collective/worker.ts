@@ -9,15 +9,15 @@ import { emptyTraffic } from '../../metrics/traffic';
 import { saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
-import { markRunFailed, RunFailedError, throwIfRunFailed } from '../run-status';
-import { withWorkerData, type DataParallelWorkerDeps, type DataParallelWorkerOutcome, type WorkerData } from '../data-parallel-worker';
-import { runKeys } from '../run-keys';
-import { TimeBudget } from '../time-budget';
-import type { TrainingConfig } from '../training-config';
-import { addStep, concludeRun, newEpochStats, recordEpoch } from '../worker-reports';
+import { markRunFailed, RunFailedError, throwIfRunFailed } from '../run/run-status';
+import { withWorkerData, type DataParallelWorkerDeps, type DataParallelWorkerOutcome, type WorkerData } from '../run/worker-data';
+import { runKeys } from '../run/run-keys';
+import { TimeBudget } from '../run/time-budget';
+import type { TrainingConfig } from '../run/training-config';
+import { addStep, concludeRun, newEpochStats, recordEpoch } from '../run/worker-reports';
 import { loadCheckpoint, saveCheckpoint, type WorkerState } from './checkpoint';
 import type { WorkerEvent } from './events';
-import type { WorkerReport } from '../reports';
+import type { WorkerReport } from '../run/reports';
 import { COLLECTIVES, type CollectiveFramework } from './collectives';
 
 export interface WorkerDeps extends DataParallelWorkerDeps {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { trainingConfigSchema, runIdSchema } from '../training-config';
+import { trainingConfigSchema, runIdSchema } from '../run/training-config';
 
 // The JSON the gpu service's trigger accepts and the run record it leaves in the bucket. Names and
 // numbers only: the trainer (on the instance or in a local process) reads its configuration from

@@ -1,7 +1,7 @@
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
-import { openRun, saveRunRecord } from '../run-record';
-import { resolveTrainingConfig, type TrainingConfig } from '../training-config';
+import { openRun, saveRunRecord } from '../run/run-record';
+import { resolveTrainingConfig, type TrainingConfig } from '../run/training-config';
 import type { GpuTriggerEvent } from './events';
 import type { JobLauncher, LaunchInfo } from './launcher';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { frameworkOptionFields } from '../framework-options';
-import { trainingConfigSchema, type FrameworkConfig, runIdSchema } from '../training-config';
+import { frameworkOptionFields } from '../run/framework-options';
+import { trainingConfigSchema, type FrameworkConfig, runIdSchema } from '../run/training-config';
 
 // The JSON events of the mlless service. Names and numbers only: no data, no secrets.
 

@@ -2,8 +2,8 @@ import type { FunctionInvoker } from '../../functions/invoker';
 import type { RedisBlobs } from '../../stores/redis-blobs';
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
-import { openRun, saveRunRecord } from '../run-record';
-import { resolveTrainingConfig } from '../training-config';
+import { openRun, saveRunRecord } from '../run/run-record';
+import { resolveTrainingConfig } from '../run/training-config';
 import type { MllessConfig, SupervisorEvent, TriggerEvent } from './events';
 import { ACTIVE_RUN_KEY } from './keys';
 

@@ -2,8 +2,8 @@ import type { FunctionInvoker } from '../../functions/invoker';
 import type { ParameterServerClient } from '../../ps/client';
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
-import { openRun, saveRunRecord } from '../run-record';
-import { resolveTrainingConfig } from '../training-config';
+import { openRun, saveRunRecord } from '../run/run-record';
+import { resolveTrainingConfig } from '../run/training-config';
 import type { RunStarted } from '../allreduce/trigger';
 import type { TriggerEvent, WorkerEvent } from './events';
 

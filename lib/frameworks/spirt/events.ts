@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { trainingConfigSchema, runIdSchema } from '../training-config';
+import { trainingConfigSchema, runIdSchema } from '../run/training-config';
 
 // The JSON SPIRT's functions receive. Names and numbers only: no data, no secrets.
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { parseOrThrow } from '../training-config';
+import { parseOrThrow } from '../run/training-config';
 import { createSpirtDeps, type SpirtDeps } from './deps';
 
 // Every SPIRT handler is the same three lines: validate the event, build the clients, run the step.

@@ -1,6 +1,6 @@
 import { startAllReduceRun } from '../../../lib/frameworks/allreduce/trigger';
 import { triggerEventSchema } from '../../../lib/frameworks/allreduce/events';
-import { parseOrThrow } from '../../../lib/frameworks/training-config';
+import { parseOrThrow } from '../../../lib/frameworks/run/training-config';
 import { createFunctionDeps } from '../../../lib/functions/deps';
 import { createChannelStore, deployedChannel } from '../../../lib/stores/create-store';
 

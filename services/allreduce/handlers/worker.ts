@@ -1,6 +1,6 @@
 import { runAllReduceWorker } from '../../../lib/frameworks/allreduce/worker';
 import { workerEventSchema } from '../../../lib/frameworks/allreduce/events';
-import { parseOrThrow } from '../../../lib/frameworks/training-config';
+import { parseOrThrow } from '../../../lib/frameworks/run/training-config';
 import { createFunctionDeps } from '../../../lib/functions/deps';
 import { createChannelStore } from '../../../lib/stores/create-store';
 

@@ -1,7 +1,7 @@
 import { createJobLauncher, gpuBucketName } from '../../../lib/frameworks/gpu/environment';
 import { gpuTriggerEventSchema } from '../../../lib/frameworks/gpu/events';
 import { startGpuRun } from '../../../lib/frameworks/gpu/trigger';
-import { parseOrThrow } from '../../../lib/frameworks/training-config';
+import { parseOrThrow } from '../../../lib/frameworks/run/training-config';
 import { TrafficCounter } from '../../../lib/metrics/traffic';
 import { getS3Client } from '../../../lib/stores/s3-client';
 import { S3Store } from '../../../lib/stores/s3';

@@ -1,7 +1,7 @@
 import { createMllessDeps, supervisorQueue, workerQueue } from '../../../lib/frameworks/mlless/deps';
 import { supervisorEventSchema } from '../../../lib/frameworks/mlless/events';
 import { runMllessSupervisor } from '../../../lib/frameworks/mlless/supervisor';
-import { parseOrThrow } from '../../../lib/frameworks/training-config';
+import { parseOrThrow } from '../../../lib/frameworks/run/training-config';
 
 interface LambdaContext {
   getRemainingTimeInMillis(): number;

@@ -1,7 +1,7 @@
 import { createMllessDeps } from '../../../lib/frameworks/mlless/deps';
 import { triggerEventSchema } from '../../../lib/frameworks/mlless/events';
 import { startMllessRun } from '../../../lib/frameworks/mlless/trigger';
-import { parseOrThrow } from '../../../lib/frameworks/training-config';
+import { parseOrThrow } from '../../../lib/frameworks/run/training-config';
 
 /** sls invoke -f trigger -d '{"config":{"workers":4,"variant":"significant"}}' → { runId, ... } */
 export async function handler(event: unknown) {

@@ -1,7 +1,7 @@
 import { createMllessDeps, supervisorQueue, workerQueue } from '../../../lib/frameworks/mlless/deps';
 import { workerEventSchema } from '../../../lib/frameworks/mlless/events';
 import { runMllessWorker } from '../../../lib/frameworks/mlless/worker';
-import { parseOrThrow } from '../../../lib/frameworks/training-config';
+import { parseOrThrow } from '../../../lib/frameworks/run/training-config';
 
 interface LambdaContext {
   getRemainingTimeInMillis(): number;

@@ -1,6 +1,6 @@
 import { startPsRun } from '../../../lib/frameworks/ps/trigger';
 import { triggerEventSchema } from '../../../lib/frameworks/ps/events';
-import { parseOrThrow } from '../../../lib/frameworks/training-config';
+import { parseOrThrow } from '../../../lib/frameworks/run/training-config';
 import { createFunctionDeps } from '../../../lib/functions/deps';
 import { ParameterServerClient } from '../../../lib/ps/client';
 import { readParameterServerEnvironment } from '../../../lib/ps/environment';

@@ -1,6 +1,6 @@
 import { runPsWorker } from '../../../lib/frameworks/ps/worker';
 import { workerEventSchema } from '../../../lib/frameworks/ps/events';
-import { parseOrThrow } from '../../../lib/frameworks/training-config';
+import { parseOrThrow } from '../../../lib/frameworks/run/training-config';
 import { createFunctionDeps } from '../../../lib/functions/deps';
 import { ParameterServerClient } from '../../../lib/ps/client';
 import { readParameterServerEnvironment } from '../../../lib/ps/environment';

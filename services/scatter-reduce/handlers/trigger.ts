@@ -1,6 +1,6 @@
 import { startScatterReduceRun } from '../../../lib/frameworks/scatter-reduce/trigger';
 import { triggerEventSchema } from '../../../lib/frameworks/collective/events';
-import { parseOrThrow } from '../../../lib/frameworks/training-config';
+import { parseOrThrow } from '../../../lib/frameworks/run/training-config';
 import { createFunctionDeps } from '../../../lib/functions/deps';
 import { createChannelStore, deployedChannel } from '../../../lib/stores/create-store';
 

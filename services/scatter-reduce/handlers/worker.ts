@@ -1,6 +1,6 @@
 import { runScatterReduceWorker } from '../../../lib/frameworks/scatter-reduce/worker';
 import { workerEventSchema } from '../../../lib/frameworks/collective/events';
-import { parseOrThrow } from '../../../lib/frameworks/training-config';
+import { parseOrThrow } from '../../../lib/frameworks/run/training-config';
 import { createFunctionDeps } from '../../../lib/functions/deps';
 import { createChannelStore } from '../../../lib/stores/create-store';
 

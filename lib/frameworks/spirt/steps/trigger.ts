@@ -1,5 +1,5 @@
-import { openRun, saveRunRecord } from '../../run-record';
-import { resolveTrainingConfig } from '../../training-config';
+import { openRun, saveRunRecord } from '../../run/run-record';
+import { resolveTrainingConfig } from '../../run/training-config';
 import type { SpirtDeps } from '../deps';
 import type { PeerEvent, SpirtConfig } from '../events';
 import type { spirtTriggerEventSchema } from '../events';
