@@ -9,7 +9,7 @@ import type { TrafficCounter } from '../../metrics/traffic';
 import { loadJson, saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
-import { optimizerConfig } from '../allreduce/worker';
+import { optimizerConfig } from '../run/optimizer-config';
 import type { RunDone, WorkerReport } from '../run/reports';
 import { runKeys } from '../run/run-keys';
 import { markRunFailed } from '../run/run-status';
