@@ -1,4 +1,4 @@
-import { lambdaHandler } from '../../functions/handler';
+import { lambdaHandler, type LambdaContext } from '../../functions/handler';
 import { triggerEventSchema } from '../run/events';
 import { createMllessDeps, supervisorQueue, workerQueue } from './deps';
 import { supervisorEventSchema, workerEventSchema } from './events';
@@ -18,19 +18,23 @@ export const mllessTriggerHandler = lambdaHandler({
   run: startMllessRun,
 });
 
+/** What the supervisor and the workers share: their log, the worker function and the time left. */
+function loopDeps(functionKey: 'supervisor' | 'worker', bindings: Record<string, unknown>, context: LambdaContext) {
+  const deps = createMllessDeps(functionKey);
+  const log = deps.log.child(bindings);
+  return { ...deps, queueLog: log, workerFunctionName: deps.env.workerFunctionName, remainingTimeMs: () => context.getRemainingTimeInMillis() };
+}
+
 export const mllessSupervisorHandler = lambdaHandler({
   what: 'supervisor event',
   schema: supervisorEventSchema,
   deps: (event, context) => {
-    const deps = createMllessDeps('supervisor');
-    const log = deps.log.child({ runId: event.runId });
+    const deps = loopDeps('supervisor', { runId: event.runId }, context);
     return {
       ...deps,
-      workerFunctionName: deps.env.workerFunctionName,
       supervisorFunctionName: deps.mlless.supervisorFunctionName,
-      ownQueue: supervisorQueue(deps, log),
-      workerQueues: deps.mlless.workerQueueUrls.map((_, rank) => workerQueue(deps, rank, log)),
-      remainingTimeMs: () => context.getRemainingTimeInMillis(),
+      ownQueue: supervisorQueue(deps, deps.queueLog),
+      workerQueues: deps.mlless.workerQueueUrls.map((_, rank) => workerQueue(deps, rank, deps.queueLog)),
     };
   },
   run: runMllessSupervisor,
@@ -40,15 +44,8 @@ export const mllessWorkerHandler = lambdaHandler({
   what: 'worker event',
   schema: workerEventSchema,
   deps: (event, context) => {
-    const deps = createMllessDeps('worker');
-    const log = deps.log.child({ runId: event.runId, rank: event.rank });
-    return {
-      ...deps,
-      workerFunctionName: deps.env.workerFunctionName,
-      ownQueue: workerQueue(deps, event.rank, log),
-      supervisorQueue: supervisorQueue(deps, log),
-      remainingTimeMs: () => context.getRemainingTimeInMillis(),
-    };
+    const deps = loopDeps('worker', { runId: event.runId, rank: event.rank }, context);
+    return { ...deps, ownQueue: workerQueue(deps, event.rank, deps.queueLog), supervisorQueue: supervisorQueue(deps, deps.queueLog) };
   },
   run: runMllessWorker,
 });

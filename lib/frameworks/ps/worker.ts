@@ -70,24 +70,7 @@ async function train(w: PsWorker, data: WorkerData): Promise<DataParallelWorkerO
   }
   log.info('worker started', { backend: backend.name, epoch: state.epoch, step: state.step, shardSize: shard.count, params: model.numParams, serverVersion: joined.version });
 
-  /** Model version `version`, waiting for the other workers as long as the sync timeout and the invocation allow. */
-  let latest: PulledModel | undefined; // the epoch's end is pulled for evaluation and again for the next step
-  const pull = async (version: number): Promise<PulledModel> => {
-    if (latest?.version === version) return latest;
-    const syncMs = config.syncTimeoutSeconds * 1000;
-    const budgetMs = deps.remainingTimeMs() - budget.handOverCostMs();
-    const waitMs = Math.min(syncMs, budgetMs);
-    if (waitMs <= 0) throw new OutOfTimeError(`model version ${version}`);
-    try {
-      const pulled = await ps.pull(runId, rank, version, waitMs, model.numParams);
-      if (pulled.version !== version) throw new Error(`the server returned model version ${pulled.version} for step ${version}: another process pushed for worker ${rank}`);
-      latest = pulled;
-      return pulled;
-    } catch (err) {
-      if (err instanceof ParameterServerCallError && err.code === status.DEADLINE_EXCEEDED && waitMs < syncMs) throw new OutOfTimeError(`model version ${version}`);
-      throw err;
-    }
-  };
+  const pull = modelPuller(w, budget, model.numParams);
 
   try {
     for (; state.epoch <= config.epochs; state.epoch++, state.step = 0) {
@@ -118,6 +101,32 @@ async function train(w: PsWorker, data: WorkerData): Promise<DataParallelWorkerO
     if (err instanceof OutOfTimeError) return handOver(w, state);
     throw err;
   }
+}
+
+/**
+ * Pulls model version `version`, waiting for the other workers as long as the sync timeout and the
+ * invocation allow. The epoch's end is pulled for evaluation and again for the next step: the
+ * last model pulled is kept.
+ */
+function modelPuller(w: PsWorker, budget: TimeBudget, numParams: number) {
+  const { event: { runId, rank, config }, deps: { ps } } = w;
+  let latest: PulledModel | undefined;
+  return async (version: number): Promise<PulledModel> => {
+    if (latest?.version === version) return latest;
+    const syncMs = config.syncTimeoutSeconds * 1000;
+    const budgetMs = w.deps.remainingTimeMs() - budget.handOverCostMs();
+    const waitMs = Math.min(syncMs, budgetMs);
+    if (waitMs <= 0) throw new OutOfTimeError(`model version ${version}`);
+    try {
+      const pulled = await ps.pull(runId, rank, version, waitMs, numParams);
+      if (pulled.version !== version) throw new Error(`the server returned model version ${pulled.version} for step ${version}: another process pushed for worker ${rank}`);
+      latest = pulled;
+      return pulled;
+    } catch (err) {
+      if (err instanceof ParameterServerCallError && err.code === status.DEADLINE_EXCEEDED && waitMs < syncMs) throw new OutOfTimeError(`model version ${version}`);
+      throw err;
+    }
+  };
 }
 
 function freshState(): PsWorkerState {
