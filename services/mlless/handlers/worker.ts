@@ -1,4 +1,4 @@
-import { mllessWorkerHandler } from '../../../lib/frameworks/mlless/functions';
+import { mllessWorkerHandler } from '../../../lib/frameworks/mlless/worker-handler';
 
 /** Started by the supervisor (and by itself, to continue past Lambda's time limit). */
 export const handler = mllessWorkerHandler;

@@ -1,4 +1,4 @@
-import { psTriggerHandler } from '../../../lib/frameworks/ps/functions';
+import { psTriggerHandler } from '../../../lib/frameworks/ps/trigger-handler';
 
 /** sls invoke -f trigger -d '{"config":{"workers":4,"epochs":3}}' → { runId, ... } */
 export const handler = psTriggerHandler;

@@ -1,12 +1,12 @@
 import { createFunctionDeps } from '../../functions/deps';
 import { lambdaHandler } from '../../functions/handler';
 import { createChannelStore, deployedChannel } from '../../stores/create-store';
-import { dataParallelWorkerEventSchema, triggerEventSchema } from '../run/events';
+import { triggerEventSchema } from '../run/events';
 import type { CollectiveFramework } from './collectives';
 import { startCollectiveRun } from './trigger';
-import { runCollectiveWorker } from './worker';
 
-// The Lambda functions of a collective service (allreduce, scatter-reduce): one trigger, one worker.
+// A collective service's trigger function (allreduce, scatter-reduce). Its own file: a handler's
+// bundle holds what it imports, and the trigger needs no tfjs.
 
 export const collectiveTriggerHandler = (framework: CollectiveFramework) => lambdaHandler({
   what: 'trigger event',
@@ -21,19 +21,4 @@ export const collectiveTriggerHandler = (framework: CollectiveFramework) => lamb
     };
   },
   run: (event, deps) => startCollectiveRun(framework, event, deps),
-});
-
-export const collectiveWorkerHandler = (framework: CollectiveFramework) => lambdaHandler({
-  what: 'worker event',
-  schema: dataParallelWorkerEventSchema,
-  deps: (event, context) => {
-    const deps = createFunctionDeps('worker');
-    return {
-      ...deps,
-      channel: createChannelStore(event.config.channel ?? 's3', { bucket: deps.store, traffic: deps.traffic }),
-      workerFunctionName: deps.env.workerFunctionName,
-      remainingTimeMs: () => context.getRemainingTimeInMillis(),
-    };
-  },
-  run: (event, deps) => runCollectiveWorker(framework, event, deps),
 });
