@@ -1,7 +1,7 @@
-import type { EpochProgress, EpochSummary, RunDone } from '../frameworks/reports';
-import { runKeys } from '../frameworks/run-keys';
-import { readRunFailure } from '../frameworks/run-status';
-import type { TrainingConfig } from '../frameworks/training-config';
+import type { EpochProgress, EpochSummary, RunDone } from '../frameworks/run/reports';
+import { runKeys } from '../frameworks/run/run-keys';
+import { readRunFailure } from '../frameworks/run/run-status';
+import type { TrainingConfig } from '../frameworks/run/training-config';
 import { epochResult } from '../metrics/results';
 import { loadJson } from '../stores/json';
 import type { ObjectStore } from '../stores/types';

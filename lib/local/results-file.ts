@@ -1,6 +1,6 @@
 import { accessSync, constants, copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { InvalidInputError } from '../frameworks/training-config';
+import { InvalidInputError } from '../frameworks/run/training-config';
 
 // A run's results are written under runs/<id>/ first, then copied where --out says: a copy that
 // fails (disk full, permissions changed meanwhile) loses nothing. Where --out points is checked

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { requireFramework } from '../frameworks/catalog';
-import { datasetManifestKey, datasetPrefix, newRunId } from '../frameworks/run-keys';
-import type { TrainingConfig } from '../frameworks/training-config';
+import { datasetManifestKey, datasetPrefix, newRunId } from '../frameworks/run/run-keys';
+import type { TrainingConfig } from '../frameworks/run/training-config';
 import { uploadDataset, loadManifest } from '../ml/data/bucket';
 import { loadDataset } from '../ml/data/catalog';
 import { buildResults, type RunResults } from '../metrics/results';

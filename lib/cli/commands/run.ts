@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { requireFramework } from '../../frameworks/catalog';
-import { InvalidInputError } from '../../frameworks/training-config';
+import { InvalidInputError } from '../../frameworks/run/training-config';
 import { installCleanupHandlers } from '../../local/processes';
 import { assertWritableFile } from '../../local/results-file';
 import { ensureLocalPrerequisites } from '../../local/setup/prerequisites';

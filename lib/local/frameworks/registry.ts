@@ -1,5 +1,5 @@
 import { FRAMEWORKS, type FrameworkName } from '../../frameworks/catalog';
-import type { TrainingConfig } from '../../frameworks/training-config';
+import type { TrainingConfig } from '../../frameworks/run/training-config';
 import type { LocalFunctionDefinition } from '../lambda/service-definition';
 import type { LocalRunEvent } from '../run-events';
 import type { ServerKind } from '../servers/types';
@@ -44,7 +44,7 @@ export function needsTensorModule(framework: FrameworkName): boolean {
 }
 
 /** The framework's own servers, plus the store its --channel names (S3 runs anyway). */
-export function localServerKinds(framework: FrameworkName, config: Pick<TrainingConfig, 'channel'>): ServerKind[] {
+export function localServerKinds(framework: FrameworkName, config: { channel?: TrainingConfig['channel'] }): ServerKind[] {
   const channel = config.channel && config.channel !== 's3' ? [config.channel] : [];
   return [...new Set([...FRAMEWORKS[framework].servers as ServerKind[], ...channel])];
 }

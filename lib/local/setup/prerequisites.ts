@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { FrameworkName } from '../../frameworks/catalog';
-import type { TrainingConfig } from '../../frameworks/training-config';
+import type { TrainingConfig } from '../../frameworks/run/training-config';
 import { ensureTensorModule, tensorModuleState } from '../../stores/tensor-module';
 import { localServerKinds, needsTensorModule } from '../frameworks/registry';
 import { findOnPath } from '../servers/binary';
@@ -40,7 +40,7 @@ export const systemSetup: SetupDeps = {
 };
 
 /** Debian packages the run lacks, and whether the tensor module must be built. */
-export function missingPrerequisites(framework: FrameworkName, config: Pick<TrainingConfig, 'channel'>, deps: SetupDeps): { packages: string[]; buildModule: boolean } {
+export function missingPrerequisites(framework: FrameworkName, config: { channel?: TrainingConfig['channel'] }, deps: SetupDeps): { packages: string[]; buildModule: boolean } {
   const onPath = (binary: string) => !!findOnPath(binary, deps.path());
   const servers = localServerKinds(framework, config).flatMap((kind) => SERVER_BINARIES[kind] ?? []);
   const packages = servers.filter((s) => !onPath(s.binary)).map((s) => s.aptPackage);
@@ -54,7 +54,7 @@ export function missingPrerequisites(framework: FrameworkName, config: Pick<Trai
 
 /** Installs and builds what the run lacks, saying so in a line each; throws with the command to run when it cannot. */
 export async function ensureLocalPrerequisites(
-  framework: FrameworkName, config: Pick<TrainingConfig, 'channel'>, opts: { say: (line: string) => void; deps?: SetupDeps },
+  framework: FrameworkName, config: { channel?: TrainingConfig['channel'] }, opts: { say: (line: string) => void; deps?: SetupDeps },
 ): Promise<void> {
   const deps = opts.deps ?? systemSetup;
   const { packages, buildModule } = missingPrerequisites(framework, config, deps);
