@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { requireFramework } from '../frameworks/catalog';
-import type { EpochProgress, EpochSummary, RunDone } from '../frameworks/reports';
-import { datasetManifestKey, datasetPrefix, newRunId, runKeys } from '../frameworks/run-keys';
-import { readRunFailure } from '../frameworks/run-status';
-import type { TrainingConfig } from '../frameworks/training-config';
+import type { EpochProgress, EpochSummary, RunDone } from '../frameworks/run/reports';
+import { datasetManifestKey, datasetPrefix, newRunId, runKeys } from '../frameworks/run/run-keys';
+import { readRunFailure } from '../frameworks/run/run-status';
+import type { TrainingConfig } from '../frameworks/run/training-config';
 import { uploadDataset, loadManifest } from '../ml/data/bucket';
 import { loadDataset } from '../ml/data/catalog';
 import { buildResults, epochResult, type EpochResult, type RunResults } from '../metrics/results';
