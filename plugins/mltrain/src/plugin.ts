@@ -13,6 +13,7 @@ import type { PeerDatabasesConfig } from './ec2/peer-databases';
 import { packageLayers, packagingDir, type LayerHost } from './layers';
 import { functionVpcConfig, networkResources, type InterfaceEndpointService } from './network';
 import { mergeResources } from './network/types';
+import { validateParams } from './params/validate';
 import { mltrainConfigSchema } from './schema';
 import { injectStateMachine, type StateMachineConfig } from './state-machines';
 
@@ -39,6 +40,7 @@ interface AwsProvider {
 }
 
 interface ServerlessLike extends LayerHost {
+  classes: { Error: new (message: string, code: string) => Error };
   configSchemaHandler: { defineCustomProperties(schema: object): void };
   configurationInput: { custom?: { mltrain?: MltrainConfig }; provider?: { vpc?: unknown }; params?: Record<string, Record<string, unknown> | undefined> };
   extendConfiguration(path: string[], value: unknown): void;
@@ -70,6 +72,13 @@ export class MltrainPlugin {
     serverless.configSchemaHandler.defineCustomProperties(mltrainConfigSchema);
     const mltrain = serverless.configurationInput.custom?.mltrain;
     const framework = mltrain?.framework ?? 'unknown';
+    // Every --param is checked before anything is generated (params/).
+    try {
+      validateParams({ framework, cli: options.param, config: serverless.configurationInput.params });
+    } catch (err) {
+      // Serverless's own error class: printed as a message, without a stack trace.
+      throw new serverless.classes.Error((err as Error).message, 'MLTRAIN_INVALID_PARAM');
+    }
     const notice = (msg: string) => utils.log.notice(`mltrain: ${msg}`);
     // State machines must exist before serverless-step-functions reads the configuration.
     const batches = mltrain?.stateMachine ? injectStateMachine(serverless, mltrain.stateMachine, options.param) : undefined;
