@@ -1,3 +1,5 @@
+import { billablesOf } from '../../plugins/mltrain/src/billing/billables';
+import { serviceBillables } from '../../plugins/mltrain/src/billing/service-billables';
 import { templateProblems } from '../../plugins/mltrain/src/verify';
 import { packageService } from './packaged';
 
@@ -35,4 +37,14 @@ jest.setTimeout(900_000);
 test.each(VARIANTS)('services/%s %j: every reference resolves, the specification accepts it, no IAM wildcard, valid ASL', async (service, params) => {
   const { template } = await packageService(service, params);
   expect(templateProblems(template)).toEqual([]);
+});
+
+// The cost model's view of a service (billing/, from the same builders and serverless.yml) is what
+// the packaged template holds: instances, cache nodes, interface endpoints, tables.
+test.each(VARIANTS)('services/%s %j: the cost model counts what the template deploys', async (service, params) => {
+  const { template } = await packageService(service, params);
+  const resources = template.Resources as Record<string, { Type: string; Properties?: { VpcConfig?: unknown } }>;
+  const inVpc = Object.values(resources).some((r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.VpcConfig);
+  const asParams = Object.fromEntries(params.map((p) => p.split('=') as [string, string]));
+  expect(serviceBillables(service, asParams)).toEqual(billablesOf(resources, inVpc));
 });

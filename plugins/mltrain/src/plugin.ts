@@ -81,7 +81,7 @@ export class MltrainPlugin {
     }
     const notice = (msg: string) => utils.log.notice(`mltrain: ${msg}`);
     // State machines must exist before serverless-step-functions reads the configuration.
-    const batches = mltrain?.stateMachine ? injectStateMachine(serverless, mltrain.stateMachine, options.param) : undefined;
+    const machine = mltrain?.stateMachine ? injectStateMachine(serverless, mltrain.stateMachine, options.param) : undefined;
     // A LambdaML channel on ElastiCache lives in the VPC: so must the functions (channels/).
     const channelStore = mltrain?.channel && channelStoreAtLoad({
       configured: mltrain.channel.store, cliParams: options.param, stage: options.stage, params: serverless.configurationInput.params,
@@ -96,7 +96,7 @@ export class MltrainPlugin {
     this.hooks = {
       'before:package:initialize': () => {
         utils.log.verbose(`mltrain: packaging the ${framework} service`);
-        if (batches !== undefined) notice(`state machine generated for ${batches} parallel batches`);
+        if (machine) notice(`${machine.type.toLowerCase()} state machine generated for ${machine.batches} parallel batches`);
       },
       // The handlers are bundled and zipped by now (serverless-esbuild); the functions are not compiled yet.
       'after:package:compileLayers': async () => {
