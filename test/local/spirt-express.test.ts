@@ -38,5 +38,8 @@ test('Express rounds give the same parameters as Standard ones, and cost less fo
   expect(standard.cost.breakdown.stepFunctions).toBeCloseTo(standard.cost.stepFunctions!.standardUsd, 12);
   expect(sfn.expressUsd).toBeLessThan(sfn.standardUsd);
   process.stdout.write(`SPIRT Step Functions, same run: standard $${sfn.standardUsd.toFixed(6)} (${sfn.transitions} transitions), `
-    + `express $${sfn.expressUsd.toFixed(6)} (${sfn.executions} executions, ${sfn.expressGbSeconds.toFixed(2)} GB-s): ${(sfn.standardUsd / sfn.expressUsd).toFixed(1)}x\n`);
+    + `express $${sfn.expressUsd.toFixed(6)} (${sfn.executions} executions, ${sfn.expressGbSeconds.toFixed(2)} GB-s): ${(sfn.standardUsd / sfn.expressUsd).toFixed(1)}x; `
+    + `whole run priced with express $${express.cost.usd.toFixed(6)}, the same executions as standard $${(express.cost.usd - sfn.expressUsd + sfn.standardUsd).toFixed(6)}\n`);
+  // On the same run, only the Step Functions part differs between the two ways of pricing it.
+  expect(express.cost.usd - sfn.expressUsd + sfn.standardUsd).toBeGreaterThan(express.cost.usd);
 });
