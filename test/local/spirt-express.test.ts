@@ -10,7 +10,7 @@ import type { RunResults } from '../../lib/metrics/results';
 // locally) train the very same model as Standard ones, and the cost model prices each run's own
 // executions both ways: Express per execution and GB-second, Standard per transition.
 
-jest.setTimeout(400_000);
+jest.setTimeout(900_000); // two SPIRT runs; about 6.5 minutes at load average 30-40 on 2 cores
 
 let runsDir: string;
 beforeAll(() => { runsDir = mkdtempSync(path.join(os.tmpdir(), 'spirt-express-')); });
