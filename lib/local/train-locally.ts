@@ -71,8 +71,8 @@ export async function trainLocally(opts: LocalRunOptions): Promise<RunResults> {
     await runtime.jobs.whenIdle(5000); // the trainer wrote done.json and is exiting: let its log end
     const results = buildResults({
       runId, framework: framework.name, config: { ...opts.config }, startedAt, wallSeconds: (Date.now() - startedAt.getTime()) / 1000,
-      summaries, progress: perRank, done, invocations: usage(runtime.lambda.invocations()), instances: framework.instances,
-      stateTransitions: runtime.stepFunctions.executions().length ? runtime.stepFunctions.transitions() : undefined,
+      summaries, progress: perRank, done, invocations: usage(runtime.lambda.invocations()),
+      stepFunctions: runtime.stepFunctions.executions().length ? runtime.stepFunctions.usage() : undefined,
     });
     saveResults(results, runDir, opts.out);
     return results;
