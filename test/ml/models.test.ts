@@ -54,7 +54,7 @@ function track(model: FlatModel): FlatModel {
 }
 
 beforeAll(async () => {
-  expect((await initBackend()).name).toBe('wasm');
+  expect((await initBackend('wasm')).name).toBe('wasm');
 });
 afterAll(() => models.forEach((m) => m.dispose()));
 

@@ -48,6 +48,9 @@ function load(): { engine?: NativeEngine; reason?: string } {
   const file = candidates.find((c) => fs.existsSync(c));
   if (file === undefined) return { reason: `addon not built (no ${candidates.join(' or ')}); build it with ${BUILD_HINT}` };
   try {
+    // OpenMP reads this when the addon loads it. Idle threads that sleep instead of spinning: on a
+    // shared machine a spinning thread takes the core the next step's other thread needs.
+    process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
     // process.dlopen, not require: bundlers leave it alone and the path may be anywhere.
     const holder = { exports: {} as NativeAddon };
     process.dlopen(holder, file);
@@ -58,8 +61,8 @@ function load(): { engine?: NativeEngine; reason?: string } {
   }
 }
 
-/** The engine, or why it cannot be used; loaded once, the answer is kept. */
-export function loadNativeEngine(): { engine?: NativeEngine; reason?: string } {
-  loaded ??= load();
+/** The engine, or why it cannot be used; loaded once, the answer is kept (retry: try again after a failure, e.g. once built). */
+export function loadNativeEngine(opts: { retry?: boolean } = {}): { engine?: NativeEngine; reason?: string } {
+  if (loaded === undefined || (opts.retry && loaded.engine === undefined)) loaded = load();
   return loaded;
 }
