@@ -110,34 +110,41 @@ napi_value numParams(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() { return number(env, static_cast<double>(network(env, arguments(env, info, 1)[0]).numParams())); });
 }
 
+// The arguments gradient and evaluate share: (handle, params, x, labels, count, ...).
+struct BatchArgs {
+  Network* net;
+  const float* params;
+  const float* x;
+  const int32_t* labels;
+  int count;
+};
+
+BatchArgs batchArgs(napi_env env, const std::vector<napi_value>& args) {
+  Network& net = network(env, args[0]);
+  const int count = intArg(env, args[4], "count");
+  if (count < 1) throw CallError("count must be positive");
+  return {&net, typedArray<float>(env, args[1], napi_float32_array, net.numParams(), "params"),
+          typedArray<float>(env, args[2], napi_float32_array, net.inputSize() * count, "x"),
+          typedArray<int32_t>(env, args[3], napi_int32_array, count, "labels"), count};
+}
+
 // gradient(handle, params, x, labels, count, grad) -> mean loss
 napi_value gradient(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() {
     auto args = arguments(env, info, 6);
-    Network& net = network(env, args[0]);
-    const int count = intArg(env, args[4], "count");
-    if (count < 1) throw CallError("count must be positive");
-    const float* params = typedArray<float>(env, args[1], napi_float32_array, net.numParams(), "params");
-    const float* x = typedArray<float>(env, args[2], napi_float32_array, net.inputSize() * count, "x");
-    const int32_t* labels = typedArray<int32_t>(env, args[3], napi_int32_array, count, "labels");
-    float* grad = typedArray<float>(env, args[5], napi_float32_array, net.numParams(), "grad");
-    return number(env, net.gradient(params, x, labels, count, grad));
+    BatchArgs b = batchArgs(env, args);
+    float* grad = typedArray<float>(env, args[5], napi_float32_array, b.net->numParams(), "grad");
+    return number(env, b.net->gradient(b.params, b.x, b.labels, b.count, grad));
   });
 }
 
 // evaluate(handle, params, x, labels, count) -> [loss sum, correct]
 napi_value evaluate(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() {
-    auto args = arguments(env, info, 5);
-    Network& net = network(env, args[0]);
-    const int count = intArg(env, args[4], "count");
-    if (count < 1) throw CallError("count must be positive");
-    const float* params = typedArray<float>(env, args[1], napi_float32_array, net.numParams(), "params");
-    const float* x = typedArray<float>(env, args[2], napi_float32_array, net.inputSize() * count, "x");
-    const int32_t* labels = typedArray<int32_t>(env, args[3], napi_int32_array, count, "labels");
+    BatchArgs b = batchArgs(env, arguments(env, info, 5));
     double total = 0;
     int64_t correct = 0;
-    net.evaluate(params, x, labels, count, &total, &correct);
+    b.net->evaluate(b.params, b.x, b.labels, b.count, &total, &correct);
     napi_value result;
     check(napi_create_array_with_length(env, 2, &result), "result");
     check(napi_set_element(env, result, 0, number(env, total)), "result");

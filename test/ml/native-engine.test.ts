@@ -7,11 +7,12 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { initBackend } from '../../lib/ml/backend';
-import { createModel, type Batch, type FlatModel, type ModelKind, type ModelSpec } from '../../lib/ml/models';
+import { createModel, type FlatModel, type ModelKind, type ModelSpec } from '../../lib/ml/models';
 import { loadNativeEngine } from '../../lib/ml/native/addon';
 import { createNativeModel } from '../../lib/ml/native/native-model';
 import { nativeThreadCount } from '../../lib/ml/native/threads';
 import { createRng } from '../../lib/ml/random';
+import { randomBatch } from '../helpers/random-batch';
 
 const REPO = path.resolve(__dirname, '../..');
 const { engine, reason } = loadNativeEngine();
@@ -26,16 +27,6 @@ const SPECS: Array<[ModelKind, ModelSpec]> = [
   ['cnn', { inputShape: [28, 28, 1], numClasses: 10, seed: 3 }],
   ['cnn', { inputShape: [13, 11, 2], numClasses: 3, seed: 5 }],
 ];
-
-function randomBatch(spec: ModelSpec, count: number, seed: number): Batch {
-  const rng = createRng(seed);
-  const features = spec.inputShape.reduce((a, b) => a * b, 1);
-  return {
-    x: Float32Array.from({ length: count * features }, () => rng.normal()),
-    y: Uint8Array.from({ length: count }, () => rng.int(spec.numClasses)),
-    count,
-  };
-}
 
 /** max |a − b| over max |b|: relative to the gradient's scale, so entries near zero do not dominate. */
 function relativeError(a: Float32Array, b: Float32Array): number {

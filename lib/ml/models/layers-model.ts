@@ -7,6 +7,7 @@ import { assertFinite } from '../tensor';
 import { featureCount, type Network } from './architectures';
 import { checkBatch, checkChunkSize } from './batch-check';
 import { glorotUniformParams } from './init';
+import { copyLayout } from './layout';
 import { perSampleLoss, type LossKind } from './losses';
 import type { Batch, FlatModel, LayoutEntry, ModelKind } from './types';
 
@@ -43,7 +44,7 @@ export class LayersFlatModel implements FlatModel {
   }
 
   layout(): LayoutEntry[] {
-    return this.entries.map((e) => ({ ...e, shape: [...e.shape] }));
+    return copyLayout(this.entries);
   }
 
   initialParams(seed: number): Float32Array {

@@ -7,6 +7,7 @@ import { assertFinite } from '../tensor';
 import { featureCount } from '../models/architectures';
 import { checkBatch, checkChunkSize } from '../models/batch-check';
 import { glorotUniformParams } from '../models/init';
+import { copyLayout } from '../models/layout';
 import type { Batch, FlatModel, LayoutEntry, ModelKind, ModelSpec } from '../models/types';
 import { loadNativeEngine, type NativeAddon } from './addon';
 import { nativeNetworkSpec } from './network-spec';
@@ -45,7 +46,7 @@ export class NativeFlatModel implements FlatModel {
   }
 
   layout(): LayoutEntry[] {
-    return this.entries.map((e) => ({ ...e, shape: [...e.shape] }));
+    return copyLayout(this.entries);
   }
 
   initialParams(seed: number): Float32Array {
