@@ -53,7 +53,7 @@ describe('resolvePreference', () => {
     expect(() => resolvePreference('auto', { MLTRAIN_TF_BACKEND: 'gpu' })).toThrow(
       "MLTRAIN_TF_BACKEND must be one of auto, tfjs-node, native, wasm, cpu, got 'gpu'",
     );
-    expect(() => resolvePreference('webgl' as never, {})).toThrow("backend preference must be one of auto, tfjs-node, wasm, cpu, got 'webgl'");
+    expect(() => resolvePreference('webgl' as never, {})).toThrow("backend preference must be one of auto, tfjs-node, native, wasm, cpu, got 'webgl'");
   });
 });
 
