@@ -16,7 +16,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { MllessRunDetails } from '../lib/frameworks/mlless/reports';
-import { resolveTrainingConfig, type TrainingConfigInput } from '../lib/frameworks/training-config';
+import { resolveTrainingConfig, type TrainingConfigInput } from '../lib/frameworks/run/training-config';
 import { trainLocally } from '../lib/local/train-locally';
 import type { RunResults } from '../lib/metrics/results';
 

@@ -9,7 +9,7 @@ import '../lib/util/polyfills';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveTrainingConfig } from '../lib/frameworks/training-config';
+import { resolveTrainingConfig } from '../lib/frameworks/run/training-config';
 import { installCleanupHandlers } from '../lib/local/processes';
 import { trainLocally } from '../lib/local/train-locally';
 

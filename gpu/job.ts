@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { gpuBucketName } from '../lib/frameworks/gpu/environment';
 import { drainQueue } from '../lib/frameworks/gpu/job-queue';
 import { trainGpuRun } from '../lib/frameworks/gpu/trainer';
-import { assertRunId } from '../lib/frameworks/run-keys';
+import { assertRunId } from '../lib/frameworks/run/run-keys';
 import { TrafficCounter } from '../lib/metrics/traffic';
 import { getS3Client } from '../lib/stores/s3-client';
 import { S3Store } from '../lib/stores/s3';

@@ -22,7 +22,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--out <file>', 'results JSON file (default runs/<runId>/results.json)')
     .option('--json', 'print only the results JSON')
     .option('--runs-dir <dir>', 'where runs/<runId>/ folders go (default <repo>/runs)')
-    .addOption(new Option('--lambda-timeout <seconds>', "emulate a shorter Lambda time limit for the workers (and the MLLESS supervisor): exercises checkpoint and re-invocation").argParser(Number));
+    .addOption(new Option('--lambda-timeout <seconds>', "emulate a shorter Lambda time limit for the workers (and the MLLESS supervisor): exercises checkpoint and re-invocation"));
   for (const opt of trainingOptions()) run.addOption(opt);
   run.action(async (framework: string, opts: Record<string, unknown>) => { code = await runCommand(framework, opts); });
 

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { FRAMEWORKS, type FrameworkName } from '../frameworks/catalog';
-import { AGGREGATIONS, ATTACKS, CHANNELS, frameworkOptionFields, MLLESS_VARIANTS, type FrameworkOptionName } from '../frameworks/framework-options';
-import { DEFAULT_LR, InvalidInputError, MODEL_KINDS, OPTIMIZERS, resolveTrainingConfig, type TrainingConfig } from '../frameworks/training-config';
+import { AGGREGATIONS, ATTACKS, CHANNELS, frameworkOptionFields, MLLESS_VARIANTS, type FrameworkOptionName } from '../frameworks/run/framework-options';
+import { DEFAULT_LR, InvalidInputError, MODEL_KINDS, OPTIMIZERS, resolveTrainingConfig, type TrainingConfig } from '../frameworks/run/training-config';
 import { DATASET_NAMES } from '../ml/data/names';
 
 // The options every `mltrain run` shares (shared/spec/cli-and-results.md). Values are checked

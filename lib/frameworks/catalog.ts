@@ -1,5 +1,5 @@
 import type { ServerKind } from '../local/servers/types';
-import type { FrameworkOptions } from './framework-options';
+import type { FrameworkOptions } from './run/framework-options';
 
 // Every framework the product knows and what its local run needs.
 

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { assertRunId } from '../frameworks/run-keys';
+import { assertRunId } from '../frameworks/run/run-keys';
 import { trackChild } from './processes';
 import { LogFiles } from './log-files';
 import { listenOnLoopback, readRequestBody } from './servers/http-listener';

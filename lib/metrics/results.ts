@@ -1,4 +1,4 @@
-import type { EpochProgress, EpochSummary, RunDone } from '../frameworks/reports';
+import type { EpochProgress, EpochSummary, RunDone } from '../frameworks/run/reports';
 import { estimateCost, type CostEstimate } from './cost';
 import { addTraffic, emptyTraffic, subtractTraffic, type TrafficSnapshot } from './traffic';
 

@@ -1,4 +1,5 @@
 import * as memjs from 'memjs';
+import { nameFailure } from './failure-names';
 
 // One memjs client per process, reused across invocations (like the AWS SDK clients).
 
@@ -13,8 +14,24 @@ export function createMemcachedClient(url: string): memjs.Client {
     // memjs logs every failure on its own; the store turns them into errors that name the key.
     logger: { log: () => undefined },
   });
-  for (const server of client.servers) receiveInOneCopy(server);
+  for (const server of client.servers) {
+    receiveInOneCopy(server);
+    failPendingOnClose(server);
+  }
+  // host:port only: a memjs URL may carry credentials.
+  const servers = (client.servers as unknown as { host: string; port: number }[]).map((sv) => `${sv.host}:${sv.port}`).join(', ');
+  nameFailures(client, `the memcached channel (${servers})`);
   return client;
+}
+
+type Perform = (key: string, request: Buffer, seq: number, callback?: (err: unknown, response: unknown) => void, retries?: number) => void;
+
+/** Every request that fails for want of the server (after memjs's retries) names the role. */
+function nameFailures(client: memjs.Client, role: string): void {
+  const c = client as unknown as { perform: Perform };
+  const perform = c.perform.bind(client);
+  c.perform = (key, request, seq, callback, retries) =>
+    perform(key, request, seq, callback && ((err, response) => callback(err ? nameFailure(err, role) : err, response)), retries);
 }
 
 export function getMemcachedClient(url: string): memjs.Client {
@@ -62,5 +79,34 @@ function receiveInOneCopy(server: unknown): void {
     pendingBytes = 0;
     s.responseBuffer = Buffer.alloc(0);
     fail(err);
+  };
+}
+
+interface ServerSockets {
+  _socket?: NodeJS.EventEmitter;
+  errorCallbacks: Record<string, unknown>;
+  sock(sasl: boolean, go: (socket: unknown) => void): void;
+  error(err: unknown): void;
+}
+
+/**
+ * memjs forgets a socket the server closed (a killed memcached) but leaves the requests written
+ * to it waiting for their timeout, 30 s per attempt. Fail them at once with the socket's end, so
+ * memjs retries on a new connection (refused, if the server is gone) and reports promptly.
+ */
+function failPendingOnClose(server: unknown): void {
+  const s = server as ServerSockets;
+  const sock = s.sock.bind(s);
+  s.sock = (sasl, go) => {
+    const before = s._socket;
+    sock(sasl, go);
+    const socket = s._socket;
+    if (!socket || socket === before) return;
+    socket.once('close', () => {
+      const current = s._socket === undefined || s._socket === socket;
+      if (current && Object.keys(s.errorCallbacks).length > 0) {
+        s.error(Object.assign(new Error('memcached closed the connection'), { code: 'ECONNRESET' }));
+      }
+    });
   };
 }

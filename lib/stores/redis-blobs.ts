@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import type { TrafficCounter } from '../metrics/traffic';
+import { nameRedisFailures, redisEndpoint } from './redis-failures';
 
 // Byte values by key in a plain Redis (ElastiCache on AWS, redis-server locally), with every
 // request and byte counted. MLLESS keeps its sparse updates here; a small lease (set-if-absent,
@@ -16,6 +17,7 @@ export function getRedisClient(url: string): Redis {
     maxRetriesPerRequest: 3,
     retryStrategy: (attempt) => (attempt > 5 ? null : Math.min(100 * 2 ** attempt, 2000)),
   });
+  nameRedisFailures(client, `MLLESS's update store (${redisEndpoint(client)})`);
   shared = { url, client };
   return client;
 }

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { z } from 'zod';
 import type { TrafficCounter } from '../metrics/traffic';
+import { nameSdkFailures, SQS_ROLE } from './sdk-failures';
 
 // A small typed client for one SQS queue: JSON messages validated with a zod schema on the way in,
 // long polling bounded by a deadline, deletion after processing. Messages that are not valid JSON
@@ -19,9 +20,9 @@ const MAX_BATCH = 10; // SQS's most messages per receive and per batch delete
 
 let shared: SQSClient | undefined;
 
-/** One SQS client per process. The SDK reads AWS_ENDPOINT_URL_SQS itself (the local runtime sets it). */
+/** One SQS client per process, its failures named (SQS, the queue, the endpoint). The SDK reads AWS_ENDPOINT_URL_SQS itself (the local runtime sets it). */
 export function getSqsClient(env: NodeJS.ProcessEnv = process.env): SQSClient {
-  shared ??= new SQSClient({ region: env.AWS_REGION ?? 'us-east-1' });
+  shared ??= nameSdkFailures(new SQSClient({ region: env.AWS_REGION ?? 'us-east-1' }), 'SQS', SQS_ROLE);
   return shared;
 }
 

@@ -26,7 +26,8 @@ export class TensorModuleError extends Error {
   }
 }
 
-// The module's reply for a missing key (RedisAI's wording); get and meta turn it into undefined.
+// The module's reply for a missing key starts so (RedisAI's wording, "... or in a different shard";
+// builds before 2026-12 said only this much); get and meta turn it into undefined.
 const MISSING_KEY_REPLY = 'ERR tensor key is empty';
 
 function reduceArgs(op: ReduceOp): string[] {
@@ -84,7 +85,7 @@ export class TensorClient {
     } catch (err) {
       if (!isReplyError(err)) throw err; // not answered by the server: nothing to count
       this.count(opts.blob?.length ?? 0, 0);
-      if (opts.missingOk && err.message === MISSING_KEY_REPLY) return undefined;
+      if (opts.missingOk && err.message.startsWith(MISSING_KEY_REPLY)) return undefined;
       throw new TensorModuleError(args.join(' '), err.message);
     }
     this.count(opts.blob?.length ?? 0, Buffer.isBuffer(reply) ? reply.length : 0);

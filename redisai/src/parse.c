@@ -105,16 +105,15 @@ int mlt_parse_shape(RedisModuleString **argv, int argc, int *pos, MltShape *shap
         RedisModuleString *arg = argv[*pos];
         if (mlt_is_word(arg, "BLOB") || mlt_is_word(arg, "VALUES")) break;
         uint64_t dim;
-        if (!mlt_parse_uint(arg, &dim))
-            return mlt_fail(err, "ERR invalid tensor dimension '%s': dimensions are positive integers",
+        if (!mlt_parse_uint(arg, &dim) || dim == 0)
+            return mlt_fail(err, "ERR invalid or negative value found in tensor shape (got '%s'; a dimension is a whole number from 1)",
                             mlt_quote(arg).text);
-        if (dim == 0) return mlt_fail(err, "ERR invalid tensor dimension 0: every dimension must be at least 1");
         if (shape->ndims == MLT_MAX_DIMS)
             return mlt_fail(err, "ERR tensor has more than %d dimensions", MLT_MAX_DIMS);
         shape->dims[shape->ndims++] = dim;
         overflowed |= __builtin_mul_overflow(count, dim, &count);
     }
-    if (shape->ndims == 0) return mlt_fail(err, "ERR missing tensor shape: give at least one dimension after FLOAT");
+    /* No dims at all is a scalar (one element), as in RedisAI. */
     if (!check_limit(count, overflowed, err)) return 0;
     shape->count = (size_t)count;
     return 1;

@@ -31,8 +31,8 @@ int mlt_parse_float(const RedisModuleString *arg, float *out); /* finite and in 
 int mlt_parse_uint(const RedisModuleString *arg, uint64_t *out); /* decimal digits only */
 
 /* Reads dimensions from argv[*pos] up to the end or a BLOB/VALUES keyword, leaving *pos there.
- * Refuses a missing shape, non-positive or malformed dims, too many dims and tensors above the
- * module's element limit. */
+ * No dimension at all is a scalar (ndims 0, one element). Refuses non-positive or malformed dims,
+ * too many dims and tensors above the module's element limit. */
 int mlt_parse_shape(RedisModuleString **argv, int argc, int *pos, MltShape *shape, MltErr *err);
 
 #endif

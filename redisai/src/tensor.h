@@ -18,9 +18,9 @@
 #define MLT_DEFAULT_MAX_ELEMENTS (64ULL * 1024 * 1024)
 
 typedef struct {
-    int ndims;
+    int ndims; /* 0 for a scalar */
     uint64_t dims[MLT_MAX_DIMS];
-    size_t count; /* product of dims, at least 1 */
+    size_t count; /* product of dims (1 for a scalar) */
 } MltShape;
 
 typedef struct {

@@ -2,7 +2,8 @@
  *   META          -> dtype, "FLOAT", shape, [dims]
  *   BLOB / VALUES -> the data alone (a bulk string / an array of numbers as strings)
  *   META + format -> the metadata followed by "blob" or "values" and the data
- *   (nothing)     -> META BLOB */
+ *   (nothing)     -> META BLOB
+ * Refusals in RedisAI's words and order. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -12,21 +13,24 @@
 
 typedef enum { FORMAT_NONE, FORMAT_BLOB, FORMAT_VALUES } Format;
 
+/* As RedisAI: options may repeat (META META is META), BLOB and VALUES exclude each other. */
 static int parse_options(RedisModuleString **argv, int argc, int *meta, Format *format, MltErr *err) {
     *meta = 0;
     *format = FORMAT_NONE;
+    int blob = 0, values = 0;
     for (int i = 2; i < argc; i++) {
-        Format asked = mlt_is_word(argv[i], "BLOB") ? FORMAT_BLOB : mlt_is_word(argv[i], "VALUES") ? FORMAT_VALUES : FORMAT_NONE;
-        if (mlt_is_word(argv[i], "META")) {
-            if (*meta) return mlt_fail(err, "ERR META given twice");
+        if (mlt_is_word(argv[i], "META"))
             *meta = 1;
-        } else if (asked != FORMAT_NONE) {
-            if (*format != FORMAT_NONE) return mlt_fail(err, "ERR give at most one of BLOB and VALUES");
-            *format = asked;
-        } else {
-            return mlt_fail(err, "ERR unknown option '%s': expected META, BLOB or VALUES", mlt_quote(argv[i]).text);
-        }
+        else if (mlt_is_word(argv[i], "BLOB"))
+            blob = 1;
+        else if (mlt_is_word(argv[i], "VALUES"))
+            values = 1;
+        else
+            return mlt_fail(err, "ERR unsupported data format ('%s'; expected META, BLOB or VALUES)",
+                            mlt_quote(argv[i]).text);
     }
+    if (blob && values) return mlt_fail(err, "ERR both BLOB and VALUES specified");
+    *format = blob ? FORMAT_BLOB : values ? FORMAT_VALUES : FORMAT_NONE;
     if (!*meta && *format == FORMAT_NONE) *meta = 1, *format = FORMAT_BLOB;
     return 1;
 }
@@ -63,11 +67,11 @@ int mlt_tensorget_command(RedisModuleCtx *ctx, RedisModuleString **argv, int arg
     Format format;
     MltErr err;
     MltTensor *tensor;
-    if (!parse_options(argv, argc, &meta, &format, &err)) return RedisModule_ReplyWithError(ctx, err.text);
+    /* As RedisAI: the key first (missing, another type), then the options. */
     MltKeyState state = mlt_lookup(ctx, argv[1], &tensor);
-    /* RedisAI's wording for a missing key. */
-    if (state == MLT_KEY_MISSING) return RedisModule_ReplyWithError(ctx, "ERR tensor key is empty");
+    if (state == MLT_KEY_MISSING) return RedisModule_ReplyWithError(ctx, "ERR tensor key is empty or in a different shard");
     if (state == MLT_KEY_OTHER_TYPE) return RedisModule_ReplyWithError(ctx, REDISMODULE_ERRORMSG_WRONGTYPE);
+    if (!parse_options(argv, argc, &meta, &format, &err)) return RedisModule_ReplyWithError(ctx, err.text);
 
     if (!meta) {
         reply_data(ctx, tensor, format);

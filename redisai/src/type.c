@@ -4,7 +4,7 @@
 #include "type.h"
 
 /* Bump when the RDB layout below changes; rdb_load refuses versions it does not know.
- * Version 1: ndims, each dim (unsigned), then the float32 data as one string. */
+ * Version 1: ndims (0 for a scalar), each dim (unsigned), then the float32 data as one string. */
 #define MLT_ENCODING_VERSION 1
 /* Exactly 9 characters, as Redis requires; shown by TYPE. */
 #define MLT_TYPE_NAME "MLTtensor"
@@ -17,7 +17,8 @@ static void *tensor_rdb_load(RedisModuleIO *io, int encver) {
     }
     MltShape shape;
     uint64_t ndims = RedisModule_LoadUnsigned(io);
-    if (RedisModule_IsIOError(io) || ndims == 0 || ndims > MLT_MAX_DIMS) return NULL;
+    /* ndims 0 is a scalar (one element). */
+    if (RedisModule_IsIOError(io) || ndims > MLT_MAX_DIMS) return NULL;
     shape.ndims = (int)ndims;
     uint64_t count = 1;
     int overflowed = 0;

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveTrainingConfig, type TrainingConfigInput } from '../../lib/frameworks/training-config';
+import { resolveTrainingConfig, type TrainingConfigInput } from '../../lib/frameworks/run/training-config';
 import type { LocalRuntime } from '../../lib/local/runtime';
 import { LocalRunError, trainLocally } from '../../lib/local/train-locally';
 import { handOverLimitSeconds } from '../helpers/hand-over-limit';
@@ -66,7 +66,7 @@ test('a worker killed mid-run fails the run with a message naming it, without ha
     }
   }, 100);
   const t0 = Date.now();
-  const err = await run({ epochs: 50, syncTimeoutSeconds: 3 }, { onRuntime: (r) => { runtime = r; } }).catch((e: unknown) => e);
+  const err = await run({ epochs: 50, syncTimeoutSeconds: 3 }, { endOnProcessDeath: false, onRuntime: (r) => { runtime = r; } }).catch((e: unknown) => e);
   clearInterval(killer);
   expect(err).toBeInstanceOf(LocalRunError);
   expect((err as Error).message).toMatch(/worker 1 sent no gradient for e\d+\/b\d+ within 3 s/);

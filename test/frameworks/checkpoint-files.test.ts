@@ -1,4 +1,4 @@
-import { loadCheckpointFiles, optimizerFromTensors, optimizerTensors, saveCheckpointFiles } from '../../lib/frameworks/checkpoint-files';
+import { loadCheckpointFiles, optimizerFromTensors, optimizerTensors, saveCheckpointFiles } from '../../lib/frameworks/run/checkpoint-files';
 import type { ObjectStore } from '../../lib/stores/types';
 
 // The layout every hand-over checkpoint uses. The hand-over tests of each framework run it through

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { MllessRunDetails } from '../../lib/frameworks/mlless/reports';
-import { resolveTrainingConfig, type TrainingConfigInput } from '../../lib/frameworks/training-config';
+import { resolveTrainingConfig, type TrainingConfigInput } from '../../lib/frameworks/run/training-config';
 import type { LocalRuntime } from '../../lib/local/runtime';
 import { LocalRunError, trainLocally } from '../../lib/local/train-locally';
 import type { RunResults } from '../../lib/metrics/results';
@@ -117,7 +117,7 @@ test('a worker killed mid-run makes the supervisor fail the run naming it, withi
       }
     }).catch(() => undefined).finally(() => { checking = false; });
   }, 200);
-  const err = await run('mlless', { epochs: 50, batchSize: 64, syncTimeoutSeconds: 3 }, { runId, onRuntime: (r) => { runtime = r; } }).catch((e: unknown) => e);
+  const err = await run('mlless', { epochs: 50, batchSize: 64, syncTimeoutSeconds: 3 }, { runId, endOnProcessDeath: false, onRuntime: (r) => { runtime = r; } }).catch((e: unknown) => e);
   clearInterval(killer);
   expect(killedAt).toBeGreaterThan(0);
   expect(err).toBeInstanceOf(LocalRunError);

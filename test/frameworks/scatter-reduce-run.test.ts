@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CHANNELS } from '../../lib/frameworks/framework-options';
-import { resolveTrainingConfig, type TrainingConfigInput } from '../../lib/frameworks/training-config';
+import { CHANNELS } from '../../lib/frameworks/run/framework-options';
+import { resolveTrainingConfig, type TrainingConfigInput } from '../../lib/frameworks/run/training-config';
 import type { RunResults } from '../../lib/metrics/results';
 import { trainLocally } from '../../lib/local/train-locally';
 

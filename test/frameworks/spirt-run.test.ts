@@ -5,7 +5,7 @@ import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/clie
 import { signedAnnouncement } from '../../lib/frameworks/spirt/announcements';
 import { generatePeerKeys } from '../../lib/frameworks/spirt/identity';
 import { queueName } from '../../lib/frameworks/spirt/keys';
-import { resolveTrainingConfig, type TrainingConfigInput } from '../../lib/frameworks/training-config';
+import { resolveTrainingConfig, type TrainingConfigInput } from '../../lib/frameworks/run/training-config';
 import type { LocalRuntime } from '../../lib/local/runtime';
 import { trainLocally, type LocalRunEvent } from '../../lib/local/train-locally';
 import type { RunResults } from '../../lib/metrics/results';

@@ -1,4 +1,4 @@
-import { TimeBudget } from '../../lib/frameworks/time-budget';
+import { TimeBudget } from '../../lib/frameworks/run/time-budget';
 
 function clock(startMs: number) {
   let remaining = startMs;

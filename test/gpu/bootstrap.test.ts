@@ -8,7 +8,7 @@ import { queuedRuns } from '../../lib/frameworks/gpu/job-queue';
 import type { JobLauncher } from '../../lib/frameworks/gpu/launcher';
 import { enqueueRun } from '../../lib/frameworks/gpu/job-queue';
 import { startGpuRun } from '../../lib/frameworks/gpu/trigger';
-import { datasetPrefix, runKeys } from '../../lib/frameworks/run-keys';
+import { datasetPrefix, runKeys } from '../../lib/frameworks/run/run-keys';
 import { startServers, type ServerSet } from '../../lib/local/servers';
 import { uploadDataset } from '../../lib/ml/data/bucket';
 import { loadDataset } from '../../lib/ml/data/catalog';

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveTrainingConfig, type TrainingConfigInput } from '../../lib/frameworks/training-config';
+import { resolveTrainingConfig, type TrainingConfigInput } from '../../lib/frameworks/run/training-config';
 import { LOCAL_BUCKET } from '../../lib/local/runtime';
 import { LocalRunError, trainLocally } from '../../lib/local/train-locally';
 import { decodeTensor } from '../../lib/ml/tensor';

@@ -5,8 +5,10 @@
  * exits writes a report, and each server's reports must be empty.
  */
 import { describeModuleArguments, describeTensorCommands } from './cases/commands';
+import { describeRedisAICompatibility } from './cases/compat';
 import { describeArgumentFuzz } from './cases/fuzz';
 
 describeTensorCommands('asan');
 describeModuleArguments('asan');
+describeRedisAICompatibility('asan');
 describeArgumentFuzz('asan', 1500);

@@ -46,6 +46,12 @@ it('answers undefined for a key that does not exist', async () => {
   expect(await client.meta('c:missing')).toBeUndefined();
 });
 
+it('stores a scalar (shape []) and reads its empty shape back', async () => {
+  await client.set('c:scalar', new Float32Array([3.5]), []);
+  expect(await client.meta('c:scalar')).toEqual({ dtype: 'FLOAT', shape: [] });
+  expect(Array.from((await client.get('c:scalar'))!)).toEqual([3.5]);
+});
+
 it('updates the model and reduces in the database, matching the TypeScript references', async () => {
   const rng = createRng(2);
   const sources = Array.from({ length: 5 }, () => randomTensor(rng, 2_000));
@@ -78,7 +84,7 @@ it('turns error replies into TensorModuleError naming the command, and leaves th
   await expect(client.modelUpdate('c:p', NaN, 'c:p')).rejects.toThrow("ERR learning rate must be a finite number, got 'NaN'");
   await expect(client.reduce('c:out', 'mean', [])).rejects.toThrow('AI.TENSORREDUCE c:out MEAN: ERR AI.TENSORREDUCE needs at least one source tensor');
   await expect(client.reduce('c:out', { trimmedMean: 1 }, ['c:p', 'c:bad'])).rejects.toThrow('ERR TRIMMEAN 1 drops 1 values at each end but there are only 2 sources');
-  await expect(client.set('c:p', new Float32Array(4), [3])).rejects.toThrow('AI.TENSORSET c:p FLOAT 3 BLOB: ERR blob has 16 bytes but a FLOAT tensor of 3 elements needs 12');
+  await expect(client.set('c:p', new Float32Array(4), [3])).rejects.toThrow('AI.TENSORSET c:p FLOAT 3 BLOB: ERR data length does not match tensor shape and type (expected 12 bytes, got 16)');
   await redis.set('c:text', 'hello');
   const wrongType = await client.get('c:text').catch((err: TensorModuleError) => err);
   expect(wrongType).toBeInstanceOf(TensorModuleError);

@@ -24,6 +24,8 @@ const FIXTURES: Fixture[] = [
   { key: 'p:grads', shape: [25_000], values: randomTensor(rng, 25_000) },
   { key: 'p:cube', shape: [2, 3, 4], values: randomTensor(rng, 24) },
   { key: 'p:special', shape: [5], values: new Float32Array([NaN, -0, 1e-45, -3.4028234663852886e38, Infinity]) },
+  // A scalar: no dims in the RDB record nor in the rewritten AI.TENSORSET.
+  { key: 'p:scalar', shape: [], values: new Float32Array([2.5]) },
 ];
 
 async function writeFixtures(redis: Redis): Promise<void> {

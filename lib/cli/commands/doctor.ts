@@ -1,10 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { initBackend } from '../../ml/backend';
 import { REPO_ROOT } from '../../local/runtime';
 import { findOnPath } from '../../local/servers/binary';
+import { aptInstall } from '../../local/setup/prerequisites';
 import { startRedis } from '../../local/servers/redis';
 import type { ProcessServer } from '../../local/servers/types';
 import { TensorClient } from '../../stores/tensor-client';
@@ -28,7 +29,7 @@ export async function doctorCommand(opts: { fix?: boolean }): Promise<number> {
   const missing = [...new Set(checks.filter((c) => !c.ok).flatMap((c) => c.aptPackages ?? []))];
   if (opts.fix && missing.length) {
     process.stdout.write(`installing ${missing.join(' ')} with apt-get\n`);
-    install(missing);
+    aptInstall(missing, process.getuid?.() === 0 ? 'root' : 'sudo', true);
   }
   if (opts.fix && tensorModuleState() !== 'built') {
     process.stdout.write('building the Redis tensor module (make -C redisai)\n');
@@ -130,16 +131,4 @@ function tfjsNodeLoads(): boolean {
   } catch {
     return false;
   }
-}
-
-function install(packages: string[]): void {
-  const asRoot = process.getuid?.() === 0;
-  const run = (args: string[]) => {
-    const command = asRoot ? args : ['sudo', ...args];
-    execFileSync(command[0], command.slice(1), { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  };
-  run(['apt-get', 'update']);
-  run(['apt-get', 'install', '-y', '--no-install-recommends', ...packages]);
-  // Debian starts the packaged services; mltrain starts its own servers on free ports instead.
-  for (const service of packages) spawnSync('service', [service, 'stop'], { stdio: 'ignore' });
 }

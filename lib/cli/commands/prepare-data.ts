@@ -1,6 +1,6 @@
 import { getS3Client } from '../../stores/s3-client';
 import { S3Store } from '../../stores/s3';
-import { datasetPrefix } from '../../frameworks/run-keys';
+import { datasetPrefix } from '../../frameworks/run/run-keys';
 import { uploadDataset } from '../../ml/data/bucket';
 import { loadDataset } from '../../ml/data/catalog';
 import type { DatasetName } from '../../ml/data/names';

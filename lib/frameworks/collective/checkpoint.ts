@@ -2,8 +2,8 @@ import type { CommunicatorState } from '../../comm';
 import type { OptimizerState } from '../../ml/optimizers';
 import type { TrafficSnapshot } from '../../metrics/traffic';
 import type { ObjectStore } from '../../stores/types';
-import { loadCheckpointFiles, optimizerFromTensors, optimizerTensors, saveCheckpointFiles } from '../checkpoint-files';
-import type { EpochStats } from '../worker-reports';
+import { loadCheckpointFiles, optimizerFromTensors, optimizerTensors, saveCheckpointFiles } from '../run/checkpoint-files';
+import type { EpochStats } from '../run/worker-reports';
 
 // What a collective worker hands over to its next invocation: the position in the loop, the
 // parameters, the optimizer's buffers and the running statistics (checkpoint-files.ts lays them out).

@@ -1,11 +1,10 @@
 import type { FunctionInvoker } from '../../functions/invoker';
 import type { ObjectStore, StoreKind } from '../../stores/types';
 import type { Logger } from '../../util/log';
-import { runKeys } from '../run-keys';
-import { openRun, saveRunRecord } from '../run-record';
-import { resolveTrainingConfig, type TrainingConfig } from '../training-config';
+import type { TriggerEvent } from '../run/events';
+import { openTriggeredRun, startWorkers, type RunStarted } from '../run/open-run';
+import { runKeys } from '../run/run-keys';
 import type { CollectiveFramework } from './collectives';
-import type { TriggerEvent, WorkerEvent } from './events';
 
 export interface TriggerDeps {
   store: ObjectStore;
@@ -18,29 +17,19 @@ export interface TriggerDeps {
   log: Logger;
 }
 
-export interface RunStarted {
-  runId: string;
-  workers: number;
-  manifestKey: string;
-  config: TrainingConfig;
-}
-
 /**
  * Checks the dataset and the channel, records the run's configuration and starts the N workers
  * asynchronously.
  */
 export async function startCollectiveRun(framework: CollectiveFramework, event: TriggerEvent, deps: TriggerDeps): Promise<RunStarted> {
   const input = { ...event.config, channel: event.config?.channel ?? deps.deployedChannel };
-  const config = resolveTrainingConfig(input, { framework, what: 'trigger event config' });
-  const { runId, manifestKey } = await openRun(deps.store, framework, event, config);
-  await probeChannel(deps.openChannel(config.channel!), `${runKeys(runId).sync}probe`);
-  await saveRunRecord(deps.store, framework, { runId, manifestKey }, config);
-  await Promise.all(Array.from({ length: config.workers }, (_, rank) => {
-    const workerEvent: WorkerEvent = { runId, rank, numWorkers: config.workers, config, manifestKey, invocation: 1 };
-    return deps.invoker.invokeAsync(deps.workerFunctionName, workerEvent);
-  }));
-  deps.log.info('run started', { runId, framework, channel: config.channel, workers: config.workers, manifestKey });
-  return { runId, workers: config.workers, manifestKey, config };
+  const run = await openTriggeredRun(framework, event, deps.store, {
+    input,
+    prepare: ({ runId, config }) => probeChannel(deps.openChannel(config.channel!), `${runKeys(runId).sync}probe`),
+  });
+  const started = await startWorkers(deps.invoker, deps.workerFunctionName, run);
+  deps.log.info('run started', { runId: run.runId, framework, channel: run.config.channel, workers: started.workers, manifestKey: run.manifestKey });
+  return started;
 }
 
 /** A write, a read and a delete: an unreachable or misconfigured channel fails here, not in N workers. */

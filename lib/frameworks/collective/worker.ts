@@ -1,23 +1,20 @@
 import { createCommunicator, OutOfTimeError, type GradientCommunicator } from '../../comm';
 import { batchAt, stepsPerEpoch } from '../../ml/data/batches';
-import type { Dataset } from '../../ml/data/types';
 import type { FlatModel } from '../../ml/models';
 import { createOptimizer, type FlatOptimizer } from '../../ml/optimizers';
 import { deriveSeed, shuffledIndices } from '../../ml/random';
-import { sha256Hex } from '../../ml/tensor';
 import { emptyTraffic } from '../../metrics/traffic';
-import { saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
-import type { Logger } from '../../util/log';
-import { markRunFailed, RunFailedError, throwIfRunFailed } from '../run-status';
-import { withWorkerData, type DataParallelWorkerDeps, type DataParallelWorkerOutcome, type WorkerData } from '../data-parallel-worker';
-import { runKeys } from '../run-keys';
-import { TimeBudget } from '../time-budget';
-import type { TrainingConfig } from '../training-config';
-import { addStep, concludeRun, newEpochStats, recordEpoch } from '../worker-reports';
+import { optimizerConfig } from '../run/optimizer-config';
+import { runKeys } from '../run/run-keys';
+import { throwIfRunFailed } from '../run/run-status';
+import { TimeBudget } from '../run/time-budget';
+import type { TrainingConfig } from '../run/training-config';
+import type { DataParallelWorkerDeps, DataParallelWorkerOutcome, WorkerData } from '../run/worker-data';
+import { runWorkerInvocation, type WorkerInvocation } from '../run/worker-lifecycle';
+import { addStep, newEpochStats } from '../run/worker-reports';
 import { loadCheckpoint, saveCheckpoint, type WorkerState } from './checkpoint';
-import type { WorkerEvent } from './events';
-import type { WorkerReport } from '../reports';
+import type { DataParallelWorkerEvent as WorkerEvent } from '../run/events';
 import { COLLECTIVES, type CollectiveFramework } from './collectives';
 
 export interface WorkerDeps extends DataParallelWorkerDeps {
@@ -32,23 +29,12 @@ export type WorkerOutcome = DataParallelWorkerOutcome;
  * the gradient, average it with every other worker through the channel (AllReduce or
  * ScatterReduce), and step the optimizer.
  */
-export async function runCollectiveWorker(framework: CollectiveFramework, event: WorkerEvent, deps: WorkerDeps): Promise<WorkerOutcome> {
-  const { runId, rank } = event;
-  const log = deps.log.child({ runId, rank, invocation: event.invocation });
-  try {
-    return await withWorkerData(deps.store, event, (data) => train(framework, event, deps, data, log));
-  } catch (err) {
-    if (err instanceof RunFailedError) {
-      log.error('stopping: the run was failed elsewhere', { reason: err.failure.reason });
-      throw err;
-    }
-    const failure = await markRunFailed(deps.store, runId, (err as Error).message, `worker ${rank}`).catch(() => undefined);
-    log.error('worker failed', { error: err as Error, reason: failure?.reason });
-    throw err;
-  }
+export function runCollectiveWorker(framework: CollectiveFramework, event: WorkerEvent, deps: WorkerDeps): Promise<WorkerOutcome> {
+  return runWorkerInvocation(event, deps, (w, data) => train(framework, w, data));
 }
 
-async function train(framework: CollectiveFramework, event: WorkerEvent, deps: WorkerDeps, data: WorkerData, log: Logger): Promise<WorkerOutcome> {
+async function train(framework: CollectiveFramework, w: WorkerInvocation<WorkerEvent, WorkerDeps>, data: WorkerData): Promise<WorkerOutcome> {
+  const { event, deps, log } = w;
   const { runId, rank, numWorkers, config } = event;
   const { store } = deps;
   const { backend, shard, testSet, model } = data;
@@ -61,13 +47,9 @@ async function train(framework: CollectiveFramework, event: WorkerEvent, deps: W
     waitBudgetMs: () => deps.remainingTimeMs() - budget.handOverCostMs(),
   });
 
-  const state = event.invocation > 1
-    ? await loadCheckpoint(store, keys.checkpoint(rank), model.numParams)
-    : freshState(model, config);
+  const state = await w.resume(() => loadCheckpoint(store, keys.checkpoint(rank), model.numParams), () => freshState(model, config));
   optimizer.importState(state.optimizer);
   comm.importState(state.comm);
-  deps.traffic.restore(state.traffic);
-  state.invocations = event.invocation;
   log.info('worker started', {
     framework, channel: deps.channel.kind, backend: backend.name, epoch: state.epoch, step: state.step, shardSize: shard.count, params: model.numParams,
   });
@@ -76,7 +58,7 @@ async function train(framework: CollectiveFramework, event: WorkerEvent, deps: W
   for (; state.epoch <= config.epochs; state.epoch++, state.step = 0) {
     const order = shuffledIndices(shard.count, deriveSeed(config.seed, state.epoch, rank));
     for (; state.step < steps; state.step++) {
-      if (budget.shouldHandOver()) return handOver(event, deps, state, optimizer, comm, log);
+      if (budget.shouldHandOver()) return handOver(w, state, optimizer, comm);
       const t0 = performance.now();
       model.setParams(state.params);
       const { loss, grad } = model.gradient(batchAt(shard, order, state.step, config.batchSize));
@@ -88,7 +70,7 @@ async function train(framework: CollectiveFramework, event: WorkerEvent, deps: W
         // Waiting for a peer (perhaps itself starting a new invocation) used up this invocation's
         // time. Nothing of this step is applied yet: the next invocation redoes it, and the
         // gradient it writes again is the same bytes under the same key.
-        if (err instanceof OutOfTimeError) return handOver(event, deps, state, optimizer, comm, log);
+        if (err instanceof OutOfTimeError) return handOver(w, state, optimizer, comm);
         throw err;
       }
       const t2 = performance.now();
@@ -97,9 +79,9 @@ async function train(framework: CollectiveFramework, event: WorkerEvent, deps: W
       addStep(state.epochStats, loss, { computeMs: t1 - t0, syncMs: t2 - t1, updateMs: t3 - t2 });
       budget.recordStep(t3 - t0);
     }
-    await finishEpoch(event, deps, state, model, testSet, log);
+    await w.finishEpoch(state, state.epoch, testSet && { model, params: state.params, testSet });
   }
-  return finishRun(event, deps, state, backend.name, log);
+  return w.finishRun(state.params, backend.name, () => deps.channel.clear(keys.sync));
 }
 
 function freshState(model: FlatModel, config: TrainingConfig): WorkerState {
@@ -110,49 +92,10 @@ function freshState(model: FlatModel, config: TrainingConfig): WorkerState {
   };
 }
 
-export function optimizerConfig(config: TrainingConfig) {
-  return config.optimizer === 'adam'
-    ? { kind: 'adam' as const, lr: config.lr, weightDecay: config.weightDecay }
-    : { kind: 'sgd' as const, lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay };
-}
-
-async function handOver(
-  event: WorkerEvent, deps: WorkerDeps, state: WorkerState, optimizer: FlatOptimizer, comm: GradientCommunicator, log: Logger,
+function handOver(
+  w: WorkerInvocation<WorkerEvent, WorkerDeps>, state: WorkerState, optimizer: FlatOptimizer, comm: GradientCommunicator,
 ): Promise<WorkerOutcome> {
-  const keys = runKeys(event.runId);
   state.optimizer = optimizer.exportState();
   state.comm = comm.exportState();
-  state.traffic = deps.traffic.snapshot();
-  await saveCheckpoint(deps.store, keys.checkpoint(event.rank), state);
-  const next = { ...event, invocation: event.invocation + 1 };
-  await deps.invoker.invokeAsync(deps.workerFunctionName, next);
-  log.info('handed over to a new invocation before the time limit', { epoch: state.epoch, step: state.step, nextInvocation: next.invocation });
-  return { status: 'handed-over', runId: event.runId, rank: event.rank, epoch: state.epoch, step: state.step, invocation: next.invocation };
-}
-
-async function finishEpoch(
-  event: WorkerEvent, deps: WorkerDeps, state: WorkerState, model: FlatModel, testSet: Dataset | undefined, log: Logger,
-): Promise<void> {
-  const { progress, summary } = await recordEpoch(
-    deps.store, event.runId, { rank: event.rank, epoch: state.epoch, stats: state.epochStats, traffic: deps.traffic.snapshot() },
-    testSet && { model, params: state.params, testSet },
-  );
-  if (summary) log.info('epoch finished', { ...summary, trainLoss: progress.trainLoss });
-  state.epochStats = newEpochStats();
-}
-
-async function finishRun(event: WorkerEvent, deps: WorkerDeps, state: WorkerState, backend: string, log: Logger): Promise<WorkerOutcome> {
-  const { runId, rank, numWorkers, config } = event;
-  const keys = runKeys(runId);
-  const paramsDigest = sha256Hex(state.params);
-  const report: WorkerReport = { rank, backend, paramsDigest, invocations: state.invocations, traffic: deps.traffic.snapshot() };
-  await saveJson(deps.store, keys.report(rank), report);
-  if (rank === 0) {
-    await concludeRun(
-      deps.store, runId, { params: state.params, paramsDigest }, { numWorkers, timeoutMs: config.syncTimeoutSeconds * 1000 },
-      () => deps.channel.clear(keys.sync),
-    );
-  }
-  log.info('worker finished', { paramsDigest });
-  return { status: 'finished', runId, rank, paramsDigest };
+  return w.handOver(state, (s) => saveCheckpoint(w.deps.store, runKeys(w.event.runId).checkpoint(w.event.rank), s), { epoch: state.epoch, step: state.step });
 }

@@ -1,7 +1,7 @@
 import { saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
-import { assertRunId } from '../run-keys';
+import { assertRunId } from '../run/run-keys';
 
 // On AWS the trigger cannot hand a run id to an instance that is stopped, so it leaves a marker in
 // the bucket and starts the instance; the instance's job runner trains every queued run, oldest

@@ -9,12 +9,12 @@ import type { TrafficCounter } from '../../metrics/traffic';
 import { loadJson, saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
-import { optimizerConfig } from '../allreduce/worker';
-import type { RunDone, WorkerReport } from '../reports';
-import { runKeys } from '../run-keys';
-import { markRunFailed } from '../run-status';
-import { parseOrThrow, type TrainingConfig } from '../training-config';
-import { recordEpoch } from '../worker-reports';
+import { optimizerConfig } from '../run/optimizer-config';
+import type { RunDone, WorkerReport } from '../run/reports';
+import { runKeys } from '../run/run-keys';
+import { markRunFailed } from '../run/run-status';
+import { parseOrThrow, type TrainingConfig } from '../run/training-config';
+import { recordEpoch } from '../run/worker-reports';
 import { dataParallelBatch } from './data-parallel-batch';
 import { gpuRunRecordSchema, type GpuRunRecord } from './events';
 

@@ -1,8 +1,8 @@
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
-import { openRun, saveRunRecord } from '../run-record';
-import { resolveTrainingConfig, type TrainingConfig } from '../training-config';
-import type { GpuTriggerEvent } from './events';
+import type { TriggerEvent } from '../run/events';
+import { openTriggeredRun } from '../run/open-run';
+import type { TrainingConfig } from '../run/training-config';
 import type { JobLauncher, LaunchInfo } from './launcher';
 
 export interface GpuTriggerDeps {
@@ -23,10 +23,8 @@ export interface GpuRunStarted {
  * and launches the trainer. The data split of the data-parallel run it mirrors (config.workers
  * shards) is the one it trains on, so both see the same rows.
  */
-export async function startGpuRun(event: GpuTriggerEvent, deps: GpuTriggerDeps): Promise<GpuRunStarted> {
-  const config = resolveTrainingConfig(event.config, { framework: 'gpu', what: 'trigger event config' });
-  const { runId, manifestKey } = await openRun(deps.store, 'gpu', event, config);
-  await saveRunRecord(deps.store, 'gpu', { runId, manifestKey }, config);
+export async function startGpuRun(event: TriggerEvent, deps: GpuTriggerDeps): Promise<GpuRunStarted> {
+  const { runId, manifestKey, config } = await openTriggeredRun('gpu', event, deps.store);
   const launch = await deps.launcher.launch(runId);
   deps.log.info('run started', { runId, manifestKey, launch });
   return { runId, manifestKey, config, launch };

@@ -2,8 +2,8 @@ import type { OptimizerState } from '../../ml/optimizers';
 import type { TrafficSnapshot } from '../../metrics/traffic';
 import { loadJson, saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
-import { loadCheckpointFiles, optimizerFromTensors, optimizerTensors, saveCheckpointFiles } from '../checkpoint-files';
-import type { EpochStats } from '../worker-reports';
+import { loadCheckpointFiles, optimizerFromTensors, optimizerTensors, saveCheckpointFiles } from '../run/checkpoint-files';
+import type { EpochStats } from '../run/worker-reports';
 import type { StopReason } from './stop-rule';
 
 // What MLLESS's functions write before handing over to their next invocation. A worker's tensors

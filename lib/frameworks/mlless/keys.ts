@@ -1,4 +1,4 @@
-import { runKeys } from '../run-keys';
+import { runKeys } from '../run/run-keys';
 
 // Where MLLESS keeps things. Updates live in Redis under keys naming the run, step and worker;
 // run state (checkpoints, reports, results) in the bucket like every framework's.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { runIdSchema } from '../training-config';
+import { runIdSchema } from '../run/training-config';
 
 // What travels on MLLESS's queues, as JSON. Every message names its run, and the step it is about,
 // so a consumer can drop what belongs to another (dead) run or arrives twice (SQS delivers at

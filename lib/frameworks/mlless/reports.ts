@@ -1,4 +1,4 @@
-import type { WorkerReport } from '../reports';
+import type { WorkerReport } from '../run/reports';
 import type { UpdateStats } from './checkpoint';
 import type { StopReason } from './stop-rule';
 

@@ -6,13 +6,14 @@ import { saveJson } from '../../stores/json';
 import type { RedisBlobs } from '../../stores/redis-blobs';
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
-import type { RunDone } from '../reports';
-import { runKeys } from '../run-keys';
-import { markRunFailed, RunFailedError, throwIfRunFailed } from '../run-status';
-import { TimeBudget } from '../time-budget';
+import type { RunDone } from '../run/reports';
+import { startWorkers } from '../run/open-run';
+import { runKeys } from '../run/run-keys';
+import { markRunFailed, RunFailedError, throwIfRunFailed } from '../run/run-status';
+import { TimeBudget } from '../run/time-budget';
 import { loadSupervisorCheckpoint, saveSupervisorCheckpoint, type SupervisorState } from './checkpoint';
 import type { SupervisorQueue, WorkerQueue } from './deps';
-import type { MllessConfig, SupervisorEvent, WorkerEvent } from './events';
+import type { MllessConfig, SupervisorEvent } from './events';
 import { ACTIVE_RUN_KEY, mllessKeys } from './keys';
 import type { Decision, ToSupervisor } from './messages';
 import type { MllessRunDetails, MllessWorkerReport } from './reports';
@@ -104,7 +105,7 @@ class MllessSupervisor {
       state.invocations = event.invocation;
     } else {
       state = freshState();
-      await this.startWorkers(manifestEvent(event));
+      await startWorkers(this.deps.invoker, this.deps.workerFunctionName, event);
       this.log.info('supervisor started the workers', { workers, steps: rule.totalSteps, stepsPerEpoch: steps, variant: config.variant, threshold: config.threshold });
     }
 
@@ -261,10 +262,6 @@ class MllessSupervisor {
     await this.deps.ownQueue.delete(receipts);
   }
 
-  private async startWorkers(base: Omit<WorkerEvent, 'rank'>): Promise<void> {
-    await Promise.all(Array.from({ length: this.config.workers }, (_, rank) => this.deps.invoker.invokeAsync(this.deps.workerFunctionName, { ...base, rank })));
-  }
-
   private async handOver(state: SupervisorState): Promise<SupervisorOutcome> {
     const { event, deps } = this;
     await this.deleteProcessed();
@@ -300,8 +297,4 @@ function freshState(): SupervisorState {
     phase: 'collecting', step: 1, reports: {}, waitingSince: now, lossHistory: [], underTarget: 0, startedAt: now, staleKeys: [],
     updates: { sent: 0, entries: 0, bytes: 0 }, traffic: emptyTraffic(), invocations: 1,
   };
-}
-
-function manifestEvent(event: SupervisorEvent): Omit<WorkerEvent, 'rank'> {
-  return { runId: event.runId, numWorkers: event.config.workers, config: event.config, manifestKey: event.manifestKey, invocation: 1 };
 }

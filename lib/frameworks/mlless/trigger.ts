@@ -2,9 +2,9 @@ import type { FunctionInvoker } from '../../functions/invoker';
 import type { RedisBlobs } from '../../stores/redis-blobs';
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
-import { openRun, saveRunRecord } from '../run-record';
-import { resolveTrainingConfig } from '../training-config';
-import type { MllessConfig, SupervisorEvent, TriggerEvent } from './events';
+import type { TriggerEvent } from '../run/events';
+import { openTriggeredRun } from '../run/open-run';
+import type { MllessConfig, SupervisorEvent } from './events';
 import { ACTIVE_RUN_KEY } from './keys';
 
 export interface TriggerDeps {
@@ -37,17 +37,15 @@ export function leaseTtlMs(config: MllessConfig): number {
  * a time), records the run's configuration and starts the supervisor, which starts the workers.
  */
 export async function startMllessRun(event: TriggerEvent, deps: TriggerDeps): Promise<RunStarted> {
-  const config = resolveTrainingConfig(event.config, { framework: 'mlless', what: 'trigger event config' }) as MllessConfig;
-  if (config.workers > deps.deployedWorkers) {
-    throw new Error(`this deployment has queues for ${deps.deployedWorkers} workers, the run asks for ${config.workers}: redeploy with --param workers=${config.workers}`);
-  }
-  const { runId, manifestKey } = await openRun(deps.store, 'mlless', event, config);
-  const lease = await deps.updates.claim(ACTIVE_RUN_KEY, runId, leaseTtlMs(config));
-  if (!lease.acquired) {
-    throw new Error(`run ${lease.holder} is still using this deployment's queues; wait for it to end (or deploy another stage to run both)`);
-  }
+  const { runId, manifestKey, config } = await openTriggeredRun<MllessConfig>('mlless', event, deps.store, {
+    validate: (c) => {
+      if (c.workers > deps.deployedWorkers) {
+        throw new Error(`this deployment has queues for ${deps.deployedWorkers} workers, the run asks for ${c.workers}: redeploy with --param workers=${c.workers}`);
+      }
+    },
+    prepare: (run) => takeLease(deps.updates, run.runId, run.config),
+  });
   try {
-    await saveRunRecord(deps.store, 'mlless', { runId, manifestKey }, config);
     const supervisorEvent: SupervisorEvent = { runId, config, manifestKey, invocation: 1 };
     await deps.invoker.invokeAsync(deps.supervisorFunctionName, supervisorEvent);
   } catch (err) {
@@ -56,4 +54,13 @@ export async function startMllessRun(event: TriggerEvent, deps: TriggerDeps): Pr
   }
   deps.log.info('run started', { runId, workers: config.workers, variant: config.variant, threshold: config.threshold, manifestKey });
   return { runId, workers: config.workers, manifestKey, config };
+}
+
+/** The deployment's queues serve one run at a time: claims them for `runId`; returns how to give them back. */
+async function takeLease(updates: RedisBlobs, runId: string, config: MllessConfig): Promise<() => Promise<unknown>> {
+  const lease = await updates.claim(ACTIVE_RUN_KEY, runId, leaseTtlMs(config));
+  if (!lease.acquired) {
+    throw new Error(`run ${lease.holder} is still using this deployment's queues; wait for it to end (or deploy another stage to run both)`);
+  }
+  return () => updates.release(ACTIVE_RUN_KEY, runId);
 }

@@ -9,12 +9,13 @@ import { emptyTraffic } from '../../metrics/traffic';
 import { saveJson } from '../../stores/json';
 import type { RedisBlobs } from '../../stores/redis-blobs';
 import type { Logger } from '../../util/log';
-import { optimizerConfig } from '../allreduce/worker';
-import { withWorkerData, type DataParallelWorkerDeps } from '../data-parallel-worker';
-import { runKeys } from '../run-keys';
-import { markRunFailed, RunFailedError, throwIfRunFailed } from '../run-status';
-import { TimeBudget } from '../time-budget';
-import { newEpochStats, recordEpoch } from '../worker-reports';
+import { optimizerConfig } from '../run/optimizer-config';
+import type { DataParallelWorkerDeps, WorkerData } from '../run/worker-data';
+import { runWorkerInvocation, type WorkerInvocation } from '../run/worker-lifecycle';
+import { runKeys } from '../run/run-keys';
+import { RunFailedError, throwIfRunFailed } from '../run/run-status';
+import { TimeBudget } from '../run/time-budget';
+import { newEpochStats } from '../run/worker-reports';
 import { loadWorkerCheckpoint, saveWorkerCheckpoint, type WorkerState } from './checkpoint';
 import type { SupervisorQueue, WorkerQueue } from './deps';
 import type { MllessConfig, WorkerEvent } from './events';
@@ -43,23 +44,11 @@ const FAILURE_CHECK_MS = 10_000;
  * report {step, loss, updateKey} to the supervisor, wait for its decision, fetch the updates it
  * lists, average them and step the optimizer; until told to stop.
  */
-export async function runMllessWorker(event: WorkerEvent, deps: WorkerDeps): Promise<WorkerOutcome> {
-  const { runId, rank } = event;
-  const log = deps.log.child({ runId, rank, invocation: event.invocation });
-  try {
-    return await new MllessWorker(event, deps, log).run();
-  } catch (err) {
-    if (err instanceof RunFailedError) {
-      log.error('stopping: the run was failed elsewhere', { reason: err.failure.reason });
-      throw err;
-    }
-    const reason = (err as Error).message;
-    const failure = await markRunFailed(deps.store, runId, reason, `worker ${rank}`).catch(() => undefined);
+export function runMllessWorker(event: WorkerEvent, deps: WorkerDeps): Promise<WorkerOutcome> {
+  return runWorkerInvocation(event, deps, (w, data) => new MllessWorker(w).train(data), {
     // Tell the supervisor at once, so it stops the others instead of waiting out its timeout.
-    await deps.supervisorQueue.send({ kind: 'failed', runId, rank, reason: reason.slice(0, 2000) }).catch(() => undefined);
-    log.error('worker failed', { error: err as Error, reason: failure?.reason });
-    throw err;
-  }
+    onFailed: (reason) => deps.supervisorQueue.send({ kind: 'failed', runId: event.runId, rank: event.rank, reason: reason.slice(0, 2000) }),
+  });
 }
 
 class MllessWorker {
@@ -68,26 +57,25 @@ class MllessWorker {
   private lastFailureCheck = Date.now();
   private pendingDelete: Promise<Error | undefined> = Promise.resolve(undefined);
 
-  constructor(private readonly event: WorkerEvent, private readonly deps: WorkerDeps, private readonly log: Logger) {
-    this.config = event.config as MllessConfig;
-    this.keys = { ...runKeys(event.runId), ...mllessKeys(event.runId) };
+  private readonly event: WorkerEvent;
+  private readonly deps: WorkerDeps;
+  private readonly log: Logger;
+
+  constructor(private readonly w: WorkerInvocation<WorkerEvent, WorkerDeps>) {
+    ({ event: this.event, deps: this.deps, log: this.log } = w);
+    this.config = this.event.config as MllessConfig;
+    this.keys = { ...runKeys(this.event.runId), ...mllessKeys(this.event.runId) };
   }
 
-  run(): Promise<WorkerOutcome> {
-    return withWorkerData(this.deps.store, this.event, ({ model, shard, testSet, backend }) => this.train(model, shard, testSet, backend.name));
-  }
-
-  private async train(model: FlatModel, shard: Dataset, testSet: Dataset | undefined, backend: string): Promise<WorkerOutcome> {
+  async train({ model, shard, testSet, backend: { name: backend } }: WorkerData): Promise<WorkerOutcome> {
     const { event, deps, config } = this;
     const { rank } = event;
     const optimizer = createOptimizer(optimizerConfig(config), model.numParams);
     const budget = new TimeBudget(deps.remainingTimeMs);
-    const state = event.invocation > 1
-      ? await loadWorkerCheckpoint(deps.store, this.keys.workerCheckpoint(rank), model.numParams)
-      : freshState(model, config);
+    const state = await this.w.resume(
+      () => loadWorkerCheckpoint(deps.store, this.keys.workerCheckpoint(rank), model.numParams), () => freshState(model, config),
+    );
     optimizer.importState(state.optimizer);
-    deps.traffic.restore(state.traffic);
-    state.invocations = event.invocation;
     const accumulator = new UpdateAccumulator(model.numParams, state.accumulated);
     const steps = stepsPerEpoch(shard.count, config.batchSize);
     this.log.info('worker started', { backend, step: state.step, awaiting: state.awaiting, shardSize: shard.count, params: model.numParams });
@@ -234,26 +222,16 @@ class MllessWorker {
   }
 
   private async handOver(state: WorkerState, optimizer: FlatOptimizer, accumulator: UpdateAccumulator): Promise<WorkerOutcome> {
-    const { event, deps } = this;
     await this.settleDelete();
     state.optimizer = optimizer.exportState();
     state.accumulated = accumulator.snapshot();
-    state.traffic = deps.traffic.snapshot();
-    await saveWorkerCheckpoint(deps.store, this.keys.workerCheckpoint(event.rank), state);
-    const next: WorkerEvent = { ...event, invocation: event.invocation + 1 };
-    await deps.invoker.invokeAsync(deps.workerFunctionName, next);
-    this.log.info('handed over to a new invocation before the time limit', { step: state.step, awaiting: state.awaiting, nextInvocation: next.invocation });
-    return { status: 'handed-over', runId: event.runId, rank: event.rank, step: state.step, invocation: next.invocation };
+    const checkpoint = (s: WorkerState) => saveWorkerCheckpoint(this.deps.store, this.keys.workerCheckpoint(this.event.rank), s);
+    return this.w.handOver(state, checkpoint, { step: state.step }, { awaiting: state.awaiting });
   }
 
   /** Progress of every worker; worker 0 also evaluates on the test set. */
-  private async finishEpoch(state: WorkerState, epoch: number, model: FlatModel, testSet: Dataset | undefined): Promise<void> {
-    const { progress, summary } = await recordEpoch(
-      this.deps.store, this.event.runId, { rank: this.event.rank, epoch, stats: state.epochStats, traffic: this.deps.traffic.snapshot() },
-      testSet && { model, params: state.params, testSet },
-    );
-    if (summary) this.log.info('epoch finished', { ...summary, trainLoss: progress.trainLoss, updatesSent: state.updates.sent, updateBytes: state.updates.bytes });
-    state.epochStats = newEpochStats();
+  private finishEpoch(state: WorkerState, epoch: number, model: FlatModel, testSet: Dataset | undefined): Promise<void> {
+    return this.w.finishEpoch(state, epoch, testSet && { model, params: state.params, testSet }, { updatesSent: state.updates.sent, updateBytes: state.updates.bytes });
   }
 
   private async finishRun(state: WorkerState, numParams: number, backend: string, decision: Decision): Promise<WorkerOutcome> {

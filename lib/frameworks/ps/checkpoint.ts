@@ -1,7 +1,7 @@
 import type { TrafficSnapshot } from '../../metrics/traffic';
 import { loadJson, saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
-import type { EpochStats } from '../worker-reports';
+import type { EpochStats } from '../run/worker-reports';
 
 // What a parameter-server worker hands over to its next invocation. The model and the optimizer's
 // buffers live on the server, so this is only the position in the loop and the running statistics.

@@ -4,49 +4,38 @@ import { batchAt, stepsPerEpoch } from '../../ml/data/batches';
 import type { Dataset } from '../../ml/data/types';
 import type { FlatModel } from '../../ml/models';
 import { deriveSeed, shuffledIndices } from '../../ml/random';
-import { sha256Hex } from '../../ml/tensor';
 import { emptyTraffic } from '../../metrics/traffic';
 import { ParameterServerCallError, type ParameterServerClient, type PulledModel } from '../../ps/client';
 import type { OptimizerConfigMessage } from '../../ps/proto';
-import { saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
-import type { Logger } from '../../util/log';
-import type { WorkerReport } from '../reports';
-import { withWorkerData, type DataParallelWorkerDeps, type DataParallelWorkerOutcome, type WorkerData } from '../data-parallel-worker';
-import { markRunFailed, RunFailedError, throwIfRunFailed } from '../run-status';
-import { runKeys } from '../run-keys';
-import { TimeBudget } from '../time-budget';
-import type { TrainingConfig } from '../training-config';
-import { addStep, concludeRun, newEpochStats, recordEpoch } from '../worker-reports';
+import type { DataParallelWorkerEvent as WorkerEvent } from '../run/events';
+import { optimizerConfig } from '../run/optimizer-config';
+import { runKeys } from '../run/run-keys';
+import { RunFailedError, throwIfRunFailed } from '../run/run-status';
+import { TimeBudget } from '../run/time-budget';
+import type { TrainingConfig } from '../run/training-config';
+import type { DataParallelWorkerDeps, DataParallelWorkerOutcome, WorkerData } from '../run/worker-data';
+import { runWorkerInvocation, type WorkerInvocation } from '../run/worker-lifecycle';
+import { addStep, newEpochStats } from '../run/worker-reports';
 import { loadPsCheckpoint, savePsCheckpoint, type PsWorkerState } from './checkpoint';
-import type { WorkerEvent } from './events';
 
 export interface PsWorkerDeps extends DataParallelWorkerDeps {
   ps: ParameterServerClient;
 }
+
+type PsWorker = WorkerInvocation<WorkerEvent, PsWorkerDeps>;
 
 /**
  * One worker of LambdaML's hybrid parameter server (frameworks.md §3): for every batch of its shard,
  * pull the current model, compute the gradient, push it. The server applies the mean of the N
  * workers' gradients with the run's optimizer, so step g is computed on model version g.
  */
-export async function runPsWorker(event: WorkerEvent, deps: PsWorkerDeps): Promise<DataParallelWorkerOutcome> {
-  const { runId, rank } = event;
-  const log = deps.log.child({ runId, rank, invocation: event.invocation });
-  try {
-    return await withWorkerData(deps.store, event, (data) => train(event, deps, data, log));
-  } catch (err) {
-    const cause = await explain(err, deps.store, runId);
-    if (cause instanceof RunFailedError) {
-      log.error('stopping: the run was failed elsewhere', { reason: cause.failure.reason });
-      throw cause;
-    }
-    const failure = await markRunFailed(deps.store, runId, cause.message, `worker ${rank}`).catch(() => undefined);
+export function runPsWorker(event: WorkerEvent, deps: PsWorkerDeps): Promise<DataParallelWorkerOutcome> {
+  return runWorkerInvocation(event, deps, train, {
+    explain: (err) => explain(err, deps.store, event.runId),
     // Dropping the model ends the other workers' waits at once (ABORTED) instead of at their deadline.
-    await deps.ps.delete(runId).catch(() => undefined);
-    log.error('worker failed', { error: cause, reason: failure?.reason });
-    throw cause;
-  }
+    onFailed: () => deps.ps.delete(event.runId),
+  });
 }
 
 /** A failure as worth reporting: the run's recorded failure when the server only says the model is gone. */
@@ -62,7 +51,8 @@ async function explain(err: unknown, store: ObjectStore, runId: string): Promise
   return err as Error;
 }
 
-async function train(event: WorkerEvent, deps: PsWorkerDeps, data: WorkerData, log: Logger): Promise<DataParallelWorkerOutcome> {
+async function train(w: PsWorker, data: WorkerData): Promise<DataParallelWorkerOutcome> {
+  const { event, deps, log } = w;
   const { runId, rank, numWorkers, config } = event;
   const { store, ps } = deps;
   const { backend, shard, testSet, model } = data;
@@ -70,9 +60,7 @@ async function train(event: WorkerEvent, deps: PsWorkerDeps, data: WorkerData, l
   const budget = new TimeBudget(deps.remainingTimeMs);
   const steps = stepsPerEpoch(shard.count, config.batchSize);
 
-  const state = event.invocation > 1 ? await loadPsCheckpoint(store, keys.checkpoint(rank)) : freshState();
-  deps.traffic.restore(state.traffic);
-  state.invocations = event.invocation;
+  const state = await w.resume(() => loadPsCheckpoint(store, keys.checkpoint(rank)), freshState);
   // A worker starting late must not create a model for a run that has already failed.
   await throwIfRunFailed(store, runId);
   // Joining is idempotent: a later invocation rejoins, and the server keeps the model it has.
@@ -82,30 +70,13 @@ async function train(event: WorkerEvent, deps: PsWorkerDeps, data: WorkerData, l
   }
   log.info('worker started', { backend: backend.name, epoch: state.epoch, step: state.step, shardSize: shard.count, params: model.numParams, serverVersion: joined.version });
 
-  /** Model version `version`, waiting for the other workers as long as the sync timeout and the invocation allow. */
-  let latest: PulledModel | undefined; // the epoch's end is pulled for evaluation and again for the next step
-  const pull = async (version: number): Promise<PulledModel> => {
-    if (latest?.version === version) return latest;
-    const syncMs = config.syncTimeoutSeconds * 1000;
-    const budgetMs = deps.remainingTimeMs() - budget.handOverCostMs();
-    const waitMs = Math.min(syncMs, budgetMs);
-    if (waitMs <= 0) throw new OutOfTimeError(`model version ${version}`);
-    try {
-      const pulled = await ps.pull(runId, rank, version, waitMs, model.numParams);
-      if (pulled.version !== version) throw new Error(`the server returned model version ${pulled.version} for step ${version}: another process pushed for worker ${rank}`);
-      latest = pulled;
-      return pulled;
-    } catch (err) {
-      if (err instanceof ParameterServerCallError && err.code === status.DEADLINE_EXCEEDED && waitMs < syncMs) throw new OutOfTimeError(`model version ${version}`);
-      throw err;
-    }
-  };
+  const pull = modelPuller(w, budget, model.numParams);
 
   try {
     for (; state.epoch <= config.epochs; state.epoch++, state.step = 0) {
       const order = shuffledIndices(shard.count, deriveSeed(config.seed, state.epoch, rank));
       for (; state.step < steps; state.step++) {
-        if (budget.shouldHandOver()) return await handOver(event, deps, state, log);
+        if (budget.shouldHandOver()) return await handOver(w, state);
         const version = (state.epoch - 1) * steps + state.step;
         const t0 = performance.now();
         const current = await pull(version);
@@ -119,15 +90,43 @@ async function train(event: WorkerEvent, deps: PsWorkerDeps, data: WorkerData, l
         addStep(state.epochStats, loss, { computeMs: t2 - t1, syncMs: (t1 - t0) + (t3 - t2), updateMs: current.updateSeconds * 1000 });
         budget.recordStep(t3 - t0);
       }
-      await finishEpoch(event, deps, state, model, testSet, () => pull(state.epoch * steps), log);
+      await finishEpoch(w, state, model, testSet, () => pull(state.epoch * steps));
     }
-    return await finishRun(event, deps, await pull(config.epochs * steps), backend.name, log);
+    const final = await pull(config.epochs * steps);
+    // Every worker has reported, so every worker has pulled the final model: the server can drop it.
+    return await w.finishRun(final.params, backend.name, () => deps.ps.delete(runId), { version: final.version });
   } catch (err) {
     // Nothing of the current step is lost: the next invocation pulls the same version again, and
     // a gradient it pushes again for the same step overwrites this one's (the same bytes).
-    if (err instanceof OutOfTimeError) return handOver(event, deps, state, log);
+    if (err instanceof OutOfTimeError) return handOver(w, state);
     throw err;
   }
+}
+
+/**
+ * Pulls model version `version`, waiting for the other workers as long as the sync timeout and the
+ * invocation allow. The epoch's end is pulled for evaluation and again for the next step: the
+ * last model pulled is kept.
+ */
+function modelPuller(w: PsWorker, budget: TimeBudget, numParams: number) {
+  const { event: { runId, rank, config }, deps: { ps } } = w;
+  let latest: PulledModel | undefined;
+  return async (version: number): Promise<PulledModel> => {
+    if (latest?.version === version) return latest;
+    const syncMs = config.syncTimeoutSeconds * 1000;
+    const budgetMs = w.deps.remainingTimeMs() - budget.handOverCostMs();
+    const waitMs = Math.min(syncMs, budgetMs);
+    if (waitMs <= 0) throw new OutOfTimeError(`model version ${version}`);
+    try {
+      const pulled = await ps.pull(runId, rank, version, waitMs, numParams);
+      if (pulled.version !== version) throw new Error(`the server returned model version ${pulled.version} for step ${version}: another process pushed for worker ${rank}`);
+      latest = pulled;
+      return pulled;
+    } catch (err) {
+      if (err instanceof ParameterServerCallError && err.code === status.DEADLINE_EXCEEDED && waitMs < syncMs) throw new OutOfTimeError(`model version ${version}`);
+      throw err;
+    }
+  };
 }
 
 function freshState(): PsWorkerState {
@@ -136,46 +135,18 @@ function freshState(): PsWorkerState {
 
 /** The run's optimizer, as the server builds it (the same settings AllReduce's workers use). */
 export function optimizerMessage(config: TrainingConfig): OptimizerConfigMessage {
-  return config.optimizer === 'adam'
-    ? { kind: 'adam', lr: config.lr, momentum: 0, weight_decay: config.weightDecay }
-    : { kind: 'sgd', lr: config.lr, momentum: config.momentum, weight_decay: config.weightDecay };
+  const o = optimizerConfig(config);
+  return { kind: o.kind, lr: o.lr, momentum: o.kind === 'sgd' ? o.momentum : 0, weight_decay: o.weightDecay };
 }
 
-async function handOver(event: WorkerEvent, deps: PsWorkerDeps, state: PsWorkerState, log: Logger): Promise<DataParallelWorkerOutcome> {
-  state.traffic = deps.traffic.snapshot();
-  await savePsCheckpoint(deps.store, runKeys(event.runId).checkpoint(event.rank), state);
-  const next = { ...event, invocation: event.invocation + 1 };
-  await deps.invoker.invokeAsync(deps.workerFunctionName, next);
-  log.info('handed over to a new invocation before the time limit', { epoch: state.epoch, step: state.step, nextInvocation: next.invocation });
-  return { status: 'handed-over', runId: event.runId, rank: event.rank, epoch: state.epoch, step: state.step, invocation: next.invocation };
+function handOver(w: PsWorker, state: PsWorkerState): Promise<DataParallelWorkerOutcome> {
+  return w.handOver(state, (s) => savePsCheckpoint(w.deps.store, runKeys(w.event.runId).checkpoint(w.event.rank), s), { epoch: state.epoch, step: state.step });
 }
 
 async function finishEpoch(
-  event: WorkerEvent, deps: PsWorkerDeps, state: PsWorkerState, model: FlatModel, testSet: Dataset | undefined,
-  pullEpochEnd: () => Promise<PulledModel>, log: Logger,
+  w: PsWorker, state: PsWorkerState, model: FlatModel, testSet: Dataset | undefined, pullEpochEnd: () => Promise<PulledModel>,
 ): Promise<void> {
   // The model after the epoch's last update: waits for the slowest worker's last gradient.
   const end = testSet && await pullEpochEnd();
-  const { progress, summary } = await recordEpoch(
-    deps.store, event.runId, { rank: event.rank, epoch: state.epoch, stats: state.epochStats, traffic: deps.traffic.snapshot() },
-    end && testSet && { model, params: end.params, testSet },
-  );
-  if (summary) log.info('epoch finished', { ...summary, trainLoss: progress.trainLoss, version: end?.version });
-  state.epochStats = newEpochStats();
-}
-
-async function finishRun(event: WorkerEvent, deps: PsWorkerDeps, final: PulledModel, backend: string, log: Logger): Promise<DataParallelWorkerOutcome> {
-  const { runId, rank, numWorkers, config } = event;
-  const paramsDigest = sha256Hex(final.params);
-  const report: WorkerReport = { rank, backend, paramsDigest, invocations: event.invocation, traffic: deps.traffic.snapshot() };
-  await saveJson(deps.store, runKeys(runId).report(rank), report);
-  if (rank === 0) {
-    // Every worker has reported, so every worker has pulled the final model: the server can drop it.
-    await concludeRun(
-      deps.store, runId, { params: final.params, paramsDigest }, { numWorkers, timeoutMs: config.syncTimeoutSeconds * 1000 },
-      () => deps.ps.delete(runId),
-    );
-  }
-  log.info('worker finished', { paramsDigest, version: final.version });
-  return { status: 'finished', runId, rank, paramsDigest };
+  await w.finishEpoch(state, state.epoch, end && testSet && { model, params: end.params, testSet }, { version: end?.version });
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { loadJson, saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
-import { runKeys } from '../run-keys';
+import { runKeys } from '../run/run-keys';
 import { newNonce, signStatement, verifyStatement } from './identity';
 
 // What peers tell each other over SQS, and how a receiver decides to believe it. The queues are

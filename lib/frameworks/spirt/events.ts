@@ -1,41 +1,23 @@
 import { z } from 'zod';
-import { trainingConfigSchema, runIdSchema } from '../training-config';
+import { resolvedConfigSchema, runEventFields } from '../run/events';
 
-// The JSON SPIRT's functions receive. Names and numbers only: no data, no secrets.
+// The JSON SPIRT's functions receive (the trigger's is every framework's: run/events.ts). Names and
+// numbers only: no data, no secrets.
 
+const spirtConfigSchema = resolvedConfigSchema('batches', 'aggregation', 'attack', 'attackers', 'inDb');
 
-export const spirtTriggerEventSchema = z.object({
-  runId: runIdSchema.optional(),
-  config: trainingConfigSchema.partial().default({}),
-  manifestKey: z.string().min(1).optional(),
-}).strict();
+export type SpirtConfig = z.output<typeof spirtConfigSchema>;
 
-const resolvedConfigSchema = trainingConfigSchema.extend({
-  lr: z.number().positive(),
-  batches: z.number().int().min(1).max(64),
-  aggregation: z.enum(['mean', 'median', 'trimmed-mean']),
-  attack: z.enum(['none', 'sign-flip', 'gaussian', 'label-flip']),
-  attackers: z.number().int().min(0),
-  inDb: z.boolean(),
-});
-
-export type SpirtConfig = z.output<typeof resolvedConfigSchema>;
+const peerFields = { ...runEventFields(spirtConfigSchema), peer: z.number().int().min(0) };
 
 /** init_peers and init_model: one peer of a run. */
-export const peerEventSchema = z.object({
-  runId: runIdSchema,
-  peer: z.number().int().min(0),
-  config: resolvedConfigSchema,
-  manifestKey: z.string().min(1),
-}).strict().refine((e) => e.peer < e.config.workers, { message: 'peer must be smaller than config.workers', path: ['peer'] });
+export const peerEventSchema = z.object(peerFields).strict()
+  .refine((e) => e.peer < e.config.workers, { message: 'peer must be smaller than config.workers', path: ['peer'] });
 
 /** Every state of the round's state machine (compute_gradients also gets its batch). */
 export const roundEventSchema = z.object({
-  runId: runIdSchema,
-  peer: z.number().int().min(0),
+  ...peerFields,
   round: z.number().int().min(1),
-  config: resolvedConfigSchema,
-  manifestKey: z.string().min(1),
   batch: z.number().int().min(0).optional(),
 }).strict().refine((e) => e.peer < e.config.workers, { message: 'peer must be smaller than config.workers', path: ['peer'] })
   .refine((e) => e.batch === undefined || e.batch < e.config.batches, { message: 'batch must be smaller than config.batches', path: ['batch'] });

@@ -1,16 +1,9 @@
 import type { z } from 'zod';
-import { parseOrThrow } from '../training-config';
+import { lambdaHandler } from '../../functions/handler';
 import { createSpirtDeps, type SpirtDeps } from './deps';
 
-// Every SPIRT handler is the same three lines: validate the event, build the clients, run the step.
-
-interface LambdaContext {
-  invokedFunctionArn: string;
-}
+// Every SPIRT handler is the same: validate the event, build the clients, run the step.
 
 export function spirtHandler<S extends z.ZodType, R>(functionKey: string, schema: S, step: (event: z.output<S>, deps: SpirtDeps) => Promise<R>) {
-  return async (event: unknown, context: LambdaContext): Promise<R> => {
-    const input = parseOrThrow(schema, event, `${functionKey} event`);
-    return step(input, createSpirtDeps(functionKey, context));
-  };
+  return lambdaHandler({ what: `${functionKey} event`, schema, deps: (_event, context) => createSpirtDeps(functionKey, context), run: step });
 }

@@ -1,3 +1,5 @@
+import { MAX_BATCHES } from '../run/framework-options';
+
 // SPIRT's per-round state machine (frameworks.md §1), generated for N parallel batches. The same
 // generator feeds the Serverless plugin (Task resources are function ARNs) and the local runtime
 // (Task resources are function names), so what runs locally is what gets deployed.
@@ -18,8 +20,6 @@ export type SpirtFunctionKey = (typeof SPIRT_STEP_FUNCTIONS)[keyof typeof SPIRT_
 
 /** How a Task names its function: an Fn::GetAtt for CloudFormation, a plain name locally. */
 export type ResourceOf = (functionKey: SpirtFunctionKey) => unknown;
-
-export const MAX_BATCHES = 64;
 
 // Transient Lambda-side errors are retried with back-off; anything else fails the round.
 const RETRY = [{

@@ -3,7 +3,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type http from 'node:http';
-import type { LambdaInvoker } from '../lambda/emulator';
+import type { LambdaInvokeTarget } from '../lambda/types';
 import { LogFiles } from '../log-files';
 import { serveStepFunctionsApi, SfnApiError } from './api';
 import { LAMBDA_INVOKE_INTEGRATION, taskBindings, withoutLibraryTaskTimeout, type Definition, type TaskBinding } from './definition';
@@ -15,7 +15,7 @@ import { LocalExecution, type ExecutionRecord, type ExecutionStatus, type TaskHa
 
 export interface LocalStepFunctionsOptions {
   /** Runs the Task states' functions (the local Lambda emulator). */
-  lambda: LambdaInvoker;
+  lambda: LambdaInvokeTarget;
   /** Folder for states-<machine>.jsonl, one line per state event. */
   logsDir: string;
   /** Definitions (Amazon States Language objects) by state machine name. */

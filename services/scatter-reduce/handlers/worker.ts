@@ -1,21 +1,4 @@
-import { runScatterReduceWorker } from '../../../lib/frameworks/scatter-reduce/worker';
-import { workerEventSchema } from '../../../lib/frameworks/collective/events';
-import { parseOrThrow } from '../../../lib/frameworks/training-config';
-import { createFunctionDeps } from '../../../lib/functions/deps';
-import { createChannelStore } from '../../../lib/stores/create-store';
-
-interface LambdaContext {
-  getRemainingTimeInMillis(): number;
-}
+import { collectiveWorkerHandler } from '../../../lib/frameworks/collective/worker-handler';
 
 /** Started by the trigger (and by itself, to continue past Lambda's time limit). */
-export async function handler(event: unknown, context: LambdaContext) {
-  const input = parseOrThrow(workerEventSchema, event, 'worker event');
-  const deps = createFunctionDeps('worker');
-  return runScatterReduceWorker(input, {
-    ...deps,
-    channel: createChannelStore(input.config.channel ?? 's3', { bucket: deps.store, traffic: deps.traffic }),
-    workerFunctionName: deps.env.workerFunctionName,
-    remainingTimeMs: () => context.getRemainingTimeInMillis(),
-  });
-}
+export const handler = collectiveWorkerHandler('scatter-reduce');

@@ -1,6 +1,6 @@
 import { initBackend } from '../../../ml/backend';
 import { emptyTraffic } from '../../../metrics/traffic';
-import { recordEpoch, type EpochStats } from '../../worker-reports';
+import { recordEpoch, type EpochStats } from '../../run/worker-reports';
 import type { SpirtDeps } from '../deps';
 import type { RoundEvent } from '../events';
 import { peerData } from '../data';

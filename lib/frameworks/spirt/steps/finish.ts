@@ -1,7 +1,7 @@
 import { encodeTensor, sha256Hex } from '../../../ml/tensor';
 import { loadJson, saveJson } from '../../../stores/json';
-import type { RunDone, WorkerReport } from '../../reports';
-import { runKeys } from '../../run-keys';
+import type { RunDone, WorkerReport } from '../../run/reports';
+import { runKeys } from '../../run/run-keys';
 import type { SpirtDeps } from '../deps';
 import type { RoundEvent } from '../events';
 import { inactivePeers, readUsage, trustedPeers, type PeerSelf } from '../peer';

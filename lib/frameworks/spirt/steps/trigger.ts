@@ -1,9 +1,7 @@
-import { openRun, saveRunRecord } from '../../run-record';
-import { resolveTrainingConfig } from '../../training-config';
+import type { TriggerEvent } from '../../run/events';
+import { openTriggeredRun } from '../../run/open-run';
 import type { SpirtDeps } from '../deps';
 import type { PeerEvent, SpirtConfig } from '../events';
-import type { spirtTriggerEventSchema } from '../events';
-import type { z } from 'zod';
 
 export interface SpirtRunStarted {
   runId: string;
@@ -14,10 +12,8 @@ export interface SpirtRunStarted {
 }
 
 /** Checks the dataset, records the run, creates its queues and starts every peer's init_peers. */
-export async function startSpirtRun(event: z.output<typeof spirtTriggerEventSchema>, deps: SpirtDeps): Promise<SpirtRunStarted> {
-  const config = resolveTrainingConfig(event.config, { framework: 'spirt', what: 'trigger event config' }) as SpirtConfig;
-  const { runId, manifestKey } = await openRun(deps.store, 'spirt', event, config);
-  await saveRunRecord(deps.store, 'spirt', { runId, manifestKey }, config);
+export async function startSpirtRun(event: TriggerEvent, deps: SpirtDeps): Promise<SpirtRunStarted> {
+  const { runId, manifestKey, config } = await openTriggeredRun<SpirtConfig>('spirt', event, deps.store);
   await deps.queues(runId).create(config.workers);
   await Promise.all(Array.from({ length: config.workers }, (_, peer) => {
     const peerEvent: PeerEvent = { runId, peer, config, manifestKey };

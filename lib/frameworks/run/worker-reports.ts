@@ -1,9 +1,9 @@
-import type { Dataset } from '../ml/data/types';
-import type { FlatModel } from '../ml/models';
-import { encodeTensor } from '../ml/tensor';
-import type { TrafficSnapshot } from '../metrics/traffic';
-import { saveJson } from '../stores/json';
-import type { ObjectStore } from '../stores/types';
+import type { Dataset } from '../../ml/data/types';
+import type { FlatModel } from '../../ml/models';
+import { encodeTensor } from '../../ml/tensor';
+import type { TrafficSnapshot } from '../../metrics/traffic';
+import { saveJson } from '../../stores/json';
+import type { ObjectStore } from '../../stores/types';
 import type { EpochProgress, EpochSummary, RunDone, WorkerReport } from './reports';
 import { RunFailedError, throwIfRunFailed } from './run-status';
 import { runKeys } from './run-keys';

@@ -1,11 +1,11 @@
-import type { FunctionInvoker } from '../functions/invoker';
-import { initBackend, type BackendInfo } from '../ml/backend';
-import { downloadShard, downloadTestSet, loadManifest } from '../ml/data/bucket';
-import type { Dataset } from '../ml/data/types';
-import { createModel, type FlatModel, type ModelKind } from '../ml/models';
-import type { TrafficCounter } from '../metrics/traffic';
-import type { ObjectStore } from '../stores/types';
-import type { Logger } from '../util/log';
+import type { FunctionInvoker } from '../../functions/invoker';
+import { initBackend, type BackendInfo } from '../../ml/backend';
+import { downloadShard, downloadTestSet, loadManifest } from '../../ml/data/bucket';
+import type { Dataset } from '../../ml/data/types';
+import { createModel, type FlatModel, type ModelKind } from '../../ml/models';
+import type { TrafficCounter } from '../../metrics/traffic';
+import type { ObjectStore } from '../../stores/types';
+import type { Logger } from '../../util/log';
 
 // What the data-parallel worker functions (the LambdaML collectives, the parameter server's and
 // MLLESS's workers) share: the clients every one of them is given, what each invocation loads to

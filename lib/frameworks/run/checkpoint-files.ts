@@ -1,7 +1,7 @@
-import { decodeTensor, encodeTensor } from '../ml/tensor';
-import type { OptimizerState } from '../ml/optimizers';
-import { loadJson, saveJson } from '../stores/json';
-import type { ObjectStore } from '../stores/types';
+import { decodeTensor, encodeTensor } from '../../ml/tensor';
+import type { OptimizerState } from '../../ml/optimizers';
+import { loadJson, saveJson } from '../../stores/json';
+import type { ObjectStore } from '../../stores/types';
 
 // What a training function writes under its checkpoint prefix before handing over to its next
 // invocation: each model-sized tensor as its own float32 file (`<name>.f32`), then a JSON header

@@ -4,6 +4,9 @@ import { z } from 'zod';
 // here; the catalog says which framework takes which and with what default, so the CLI and the
 // trigger events refuse an option given to a framework it does not apply to.
 
+/** SPIRT: the most parallel batches a round's state machine is generated for. */
+export const MAX_BATCHES = 64;
+
 export const CHANNELS = ['s3', 'redis', 'memcached', 'dynamodb'] as const;
 export const AGGREGATIONS = ['mean', 'median', 'trimmed-mean'] as const;
 export const ATTACKS = ['none', 'sign-flip', 'gaussian', 'label-flip'] as const;
@@ -13,7 +16,7 @@ export const frameworkOptionFields = {
   /** LambdaML collectives: the store gradients travel through. */
   channel: z.enum(CHANNELS),
   /** SPIRT: minibatches each peer computes in parallel per round (the state machine's N). */
-  batches: z.number().int().min(1).max(64),
+  batches: z.number().int().min(1).max(MAX_BATCHES),
   /** SPIRT: how a peer combines the averaged gradients of the trusted peers. */
   aggregation: z.enum(AGGREGATIONS),
   /** SPIRT experiments: what the attacking peers do to their gradients or labels. */

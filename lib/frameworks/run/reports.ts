@@ -1,4 +1,4 @@
-import type { TrafficSnapshot } from '../metrics/traffic';
+import type { TrafficSnapshot } from '../../metrics/traffic';
 
 // The small JSON objects a run leaves in the bucket, from which the CLI builds the results file.
 

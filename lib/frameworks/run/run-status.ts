@@ -1,5 +1,5 @@
-import { loadJson, saveJson } from '../stores/json';
-import type { ObjectStore } from '../stores/types';
+import { loadJson, saveJson } from '../../stores/json';
+import type { ObjectStore } from '../../stores/types';
 import { runKeys } from './run-keys';
 
 // A run fails loudly: whoever detects the problem writes the failure marker, and every worker that

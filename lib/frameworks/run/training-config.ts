@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DATASET_NAMES } from '../ml/data/names';
-import { FRAMEWORKS, type FrameworkInfo, type FrameworkName } from './catalog';
+import { DATASET_NAMES } from '../../ml/data/names';
+import { FRAMEWORKS, type FrameworkInfo, type FrameworkName } from '../catalog';
 import { frameworkOptionFields, type FrameworkOptionName, type FrameworkOptions } from './framework-options';
 
 // The options every framework shares, with their defaults. The CLI, the trigger event and the

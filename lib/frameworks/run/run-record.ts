@@ -1,6 +1,6 @@
-import { loadManifest } from '../ml/data/bucket';
-import { saveJson } from '../stores/json';
-import type { ObjectStore } from '../stores/types';
+import { loadManifest } from '../../ml/data/bucket';
+import { saveJson } from '../../stores/json';
+import type { ObjectStore } from '../../stores/types';
 import { datasetManifestKey, newRunId, runKeys } from './run-keys';
 import type { TrainingConfig } from './training-config';
 

@@ -1,0 +1,36 @@
+import type { z } from 'zod';
+import { parseOrThrow } from '../frameworks/run/training-config';
+
+// Every Lambda handler is the same four moves: parse the event (a bad one is refused, naming each
+// bad field, before anything runs), build the clients, call lib/, return its answer. Handler files
+// in services/*/handlers only name which schema, clients and step.
+
+/** The part of Lambda's context object the functions use. */
+export interface LambdaContext {
+  getRemainingTimeInMillis(): number;
+  invokedFunctionArn: string;
+}
+
+export interface HandlerSpec<S extends z.ZodType, D, R> {
+  /** What the event is, for messages ("trigger event"). */
+  what: string;
+  schema: S;
+  /** The clients this invocation needs, from the environment (and the event or context). */
+  deps: (event: z.output<S>, context: LambdaContext) => D;
+  run: (event: z.output<S>, deps: D) => Promise<R>;
+  /** Releases what `deps` opened, whatever the outcome. */
+  close?: (deps: D) => void;
+}
+
+export function lambdaHandler<S extends z.ZodType, D, R>(spec: HandlerSpec<S, D, R>) {
+  return async (event: unknown, context: LambdaContext): Promise<R> => {
+    // `sls invoke` without data sends no event: a trigger then runs with every default.
+    const input = parseOrThrow(spec.schema, event ?? {}, spec.what);
+    const deps = spec.deps(input, context);
+    try {
+      return await spec.run(input, deps);
+    } finally {
+      spec.close?.(deps);
+    }
+  };
+}
