@@ -5,6 +5,7 @@ import { resolveTrainingConfig, type TrainingConfigInput } from '../../lib/frame
 import type { LocalRuntime } from '../../lib/local/runtime';
 import { LocalRunError, trainLocally } from '../../lib/local/train-locally';
 import { handOverLimitSeconds } from '../helpers/hand-over-limit';
+import { expectedModelEngine } from '../helpers/model-engine';
 
 // AllReduce end to end through the real parts: s3rver, the Lambda API emulator, the service's own
 // handlers in separate processes. Synthetic data keeps each run to a few seconds.
@@ -25,7 +26,7 @@ test('trains to high accuracy and writes the results file', async () => {
   expect(results.final.testAccuracy).toBeGreaterThan(0.85);
   expect(results.epochs).toHaveLength(2);
   expect(results.epochs[1].trainLoss).toBeLessThan(results.epochs[0].trainLoss);
-  expect(results.backend).toBe('wasm');
+  expect(results.backend).toBe(expectedModelEngine());
   expect(results.final.paramsDigest).toMatch(/^[0-9a-f]{64}$/);
   // one trigger + one invocation per worker; both workers moved gradients through S3
   expect(results.invocations.byFunction).toMatchObject({ trigger: { count: 1 }, worker: { count: 2 } });

@@ -43,7 +43,7 @@ const CASES: { pad: Pad; x: number[]; w: number[] }[] = [
 
 describe('Conv2D replacement gradient', () => {
   beforeAll(async () => {
-    expect((await initBackend()).name).toBe('wasm');
+    expect((await initBackend('wasm')).name).toBe('wasm');
   });
 
   it('runs on the wasm backend', () => {

@@ -4,9 +4,10 @@ import { loadMnist } from '../../lib/ml/data/mnist';
 import { takeRows } from '../../lib/ml/data/shards';
 import { makeSyntheticSplit } from '../../lib/ml/data/synthetic';
 import type { Dataset } from '../../lib/ml/data/types';
-import { createModel, type Batch, type FlatModel, type ModelKind, type ModelSpec } from '../../lib/ml/models';
+import { createModel, type FlatModel, type ModelKind, type ModelSpec } from '../../lib/ml/models';
 import { createOptimizer } from '../../lib/ml/optimizers';
 import { createRng } from '../../lib/ml/random';
+import { randomBatch } from '../helpers/random-batch';
 
 /** Small problems so finite differences over many parameters stay cheap. */
 const TINY: Record<ModelKind, ModelSpec> = {
@@ -16,16 +17,6 @@ const TINY: Record<ModelKind, ModelSpec> = {
   cnn: { inputShape: [12, 12, 1], numClasses: 4, seed: 1 },
 };
 const KINDS: ModelKind[] = ['lr', 'svm', 'mlp', 'cnn'];
-
-function randomBatch(spec: ModelSpec, count: number, seed: number): Batch {
-  const rng = createRng(seed);
-  const features = spec.inputShape.reduce((a, b) => a * b, 1);
-  return {
-    x: Float32Array.from({ length: count * features }, () => rng.normal()),
-    y: Uint8Array.from({ length: count }, () => rng.int(spec.numClasses)),
-    count,
-  };
-}
 
 function sameBits(a: Float32Array, b: Float32Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -54,7 +45,7 @@ function track(model: FlatModel): FlatModel {
 }
 
 beforeAll(async () => {
-  expect((await initBackend()).name).toBe('wasm');
+  expect((await initBackend('wasm')).name).toBe('wasm');
 });
 afterAll(() => models.forEach((m) => m.dispose()));
 

@@ -10,6 +10,7 @@ import { startRedis } from '../../local/servers/redis';
 import type { ProcessServer } from '../../local/servers/types';
 import { TensorClient } from '../../stores/tensor-client';
 import { ensureTensorModule, TENSOR_MODULE_PATH, tensorModuleState } from '../../stores/tensor-module';
+import { buildNativeEngine, nativeEngineCheck } from './native-check';
 
 // mltrain doctor: what a local run needs, whether this machine has it, and how to get what is missing.
 
@@ -38,6 +39,11 @@ export async function doctorCommand(opts: { fix?: boolean }): Promise<number> {
       process.stdout.write(`${(err as Error).message}\n`);
     }
   }
+  if (opts.fix && !checks.find((c) => c.name === 'native engine')?.ok) {
+    process.stdout.write('building the native engine (make -C native)\n');
+    const error = buildNativeEngine();
+    if (error !== undefined) process.stdout.write(`${error}\n`);
+  }
   if (opts.fix) checks = await runChecks();
   for (const c of checks) process.stdout.write(`${c.ok ? 'ok  ' : c.optional ? 'warn' : 'FAIL'}  ${c.name.padEnd(22)} ${c.detail}\n`);
   const stillMissing = [...new Set(checks.filter((c) => !c.ok).flatMap((c) => c.aptPackages ?? []))];
@@ -53,6 +59,7 @@ async function runChecks(): Promise<Check[]> {
     { name: 'node', ok: major > 20 || (major === 20 && minor >= 19), detail: `v${process.versions.node} (needs >= 20.19)` },
     { name: 'serverless CLI', ok: cli.name === 'osls', detail: cli.name === 'osls' ? `osls ${cli.version} installed as serverless` : `node_modules/serverless is ${cli.name ?? 'missing'}: run npm ci (package.json overrides it with osls)` },
     { name: 'tfjs backend', ok: backend.ok, detail: backend.detail },
+    nativeEngineCheck(),
     { name: 'tfjs-node (optional)', ok: tfjsNodeLoads(), optional: true, detail: tfjsNodeLoads() ? 'loads: native TensorFlow is used' : 'not installed (needs a libtensorflow download): the wasm backend is used' },
     binaryCheck('redis-server', ['--version'], 'redis-server', 'SPIRT peers and MLLESS (not needed by allreduce)'),
     binaryCheck('memcached', ['-V'], 'memcached', 'the memcached channel of LambdaML (not needed by allreduce)'),

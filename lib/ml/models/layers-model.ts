@@ -5,7 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertFinite } from '../tensor';
 import { featureCount, type Network } from './architectures';
+import { checkBatch, checkChunkSize } from './batch-check';
 import { glorotUniformParams } from './init';
+import { copyLayout } from './layout';
 import { perSampleLoss, type LossKind } from './losses';
 import type { Batch, FlatModel, LayoutEntry, ModelKind } from './types';
 
@@ -42,7 +44,7 @@ export class LayersFlatModel implements FlatModel {
   }
 
   layout(): LayoutEntry[] {
-    return this.entries.map((e) => ({ ...e, shape: [...e.shape] }));
+    return copyLayout(this.entries);
   }
 
   initialParams(seed: number): Float32Array {
@@ -94,7 +96,7 @@ export class LayersFlatModel implements FlatModel {
   evaluate(data: Batch, chunkSize = DEFAULT_EVAL_CHUNK): { loss: number; accuracy: number } {
     this.assertUsable();
     this.checkBatch(data, 'data');
-    if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new Error(`chunkSize must be a positive integer, got ${chunkSize}`);
+    checkChunkSize(chunkSize);
     let lossSum = 0;
     let correct = 0;
     for (let start = 0; start < data.count; start += chunkSize) {
@@ -129,20 +131,7 @@ export class LayersFlatModel implements FlatModel {
   }
 
   private checkBatch(batch: Batch, what: string): void {
-    const { count } = batch;
-    if (!Number.isInteger(count) || count < 1) throw new Error(`${what}.count must be a positive integer, got ${count}`);
-    if (batch.x.length !== count * this.features) {
-      throw new Error(
-        `${what}.x length ${batch.x.length} does not match count ${count} × ${this.features} features (input shape [${this.inputShape.join(', ')}])`,
-      );
-    }
-    if (batch.y.length !== count) throw new Error(`${what}.y length ${batch.y.length} does not match count ${count}`);
-    for (let i = 0; i < count; i++) {
-      const label = batch.y[i];
-      if (!(label >= 0 && label < this.numClasses)) { // typed arrays hold integers already
-        throw new Error(`${what}.y[${i}] = ${label} is not a class index in [0, ${this.numClasses})`);
-      }
-    }
+    checkBatch(batch, what, this.features, this.numClasses, this.inputShape);
   }
 
   private assertUsable(): void {
