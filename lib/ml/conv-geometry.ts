@@ -46,7 +46,7 @@ export function dilateSpatial(dy: tf.Tensor4D, stride: number): tf.Tensor4D {
   const alongW = tf.concat([tf.expandDims(dy, 3), zeros], 3).reshape([n, h, w * stride, c]);
   const zeroRows = tf.zeros([n, h, stride - 1, w * stride, c]);
   const both = tf.concat([tf.expandDims(alongW, 2), zeroRows], 2).reshape([n, h * stride, w * stride, c]);
-  return tf.slice(both, [0, 0, 0, 0], [n, (h - 1) * stride + 1, (w - 1) * stride + 1, c]);
+  return tf.slice(both, [0, 0, 0, 0], [n, (h - 1) * stride + 1, (w - 1) * stride + 1, c]) as tf.Tensor4D;
 }
 
 /**
