@@ -6,6 +6,7 @@
 import { currentBackend } from './backend';
 import { buildNetwork } from './models/architectures';
 import { LayersFlatModel } from './models/layers-model';
+import { createPaperModel, isPaperModel } from './models/paper';
 import { MODEL_KINDS, type FlatModel, type ModelKind, type ModelSpec } from './models/types';
 
 export type { Batch, FlatModel, LayoutEntry, ModelKind, ModelSpec } from './models/types';
@@ -33,7 +34,7 @@ export function createModel(kind: ModelKind, spec: ModelSpec): FlatModel {
     // Without it tfjs may pick cpu silently, and CNN gradients fail on wasm.
     throw new Error('call initBackend() (lib/ml/backend) before createModel()');
   }
-  const model = new LayersFlatModel(kind, buildNetwork(kind, spec), [...spec.inputShape], spec.numClasses);
+  const model = isPaperModel(kind) ? createPaperModel(kind, spec) : new LayersFlatModel(kind, buildNetwork(kind, spec), [...spec.inputShape], spec.numClasses);
   model.setParams(model.initialParams(spec.seed ?? 0));
   return model;
 }

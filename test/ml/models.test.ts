@@ -9,13 +9,13 @@ import { createOptimizer } from '../../lib/ml/optimizers';
 import { createRng } from '../../lib/ml/random';
 
 /** Small problems so finite differences over many parameters stay cheap. */
-const TINY: Record<ModelKind, ModelSpec> = {
+const TINY: Record<'lr' | 'svm' | 'mlp' | 'cnn', ModelSpec> = {
   lr: { inputShape: [6], numClasses: 4, seed: 1 },
   svm: { inputShape: [6], numClasses: 4, seed: 1 },
   mlp: { inputShape: [6], numClasses: 4, hiddenUnits: [5], seed: 1 },
   cnn: { inputShape: [12, 12, 1], numClasses: 4, seed: 1 },
 };
-const KINDS: ModelKind[] = ['lr', 'svm', 'mlp', 'cnn'];
+const KINDS = ['lr', 'svm', 'mlp', 'cnn'] as const;
 
 function randomBatch(spec: ModelSpec, count: number, seed: number): Batch {
   const rng = createRng(seed);

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { assertFinite } from '../tensor';
 import { featureCount, type Network } from './architectures';
 import { glorotUniformParams } from './init';
+import { checkBatch, evaluateInChunks, oneHot } from './batch-tensors';
 import { perSampleLoss, type LossKind } from './losses';
 import type { Batch, FlatModel, LayoutEntry, ModelKind } from './types';
 
@@ -94,21 +95,7 @@ export class LayersFlatModel implements FlatModel {
   evaluate(data: Batch, chunkSize = DEFAULT_EVAL_CHUNK): { loss: number; accuracy: number } {
     this.assertUsable();
     this.checkBatch(data, 'data');
-    if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new Error(`chunkSize must be a positive integer, got ${chunkSize}`);
-    let lossSum = 0;
-    let correct = 0;
-    for (let start = 0; start < data.count; start += chunkSize) {
-      const count = Math.min(chunkSize, data.count - start);
-      tf.tidy(() => {
-        const x = tf.tensor2d(data.x.subarray(start * this.features, (start + count) * this.features), [count, this.features], 'float32');
-        const labels = data.y.subarray(start, start + count);
-        const scores = this.scores(x, false);
-        lossSum += tf.sum(perSampleLoss(this.lossKind, scores, this.oneHot(labels, count))).dataSync()[0];
-        const predicted = tf.argMax(scores, 1).dataSync();
-        for (let i = 0; i < count; i++) if (predicted[i] === labels[i]) correct++;
-      });
-    }
-    return { loss: lossSum / data.count, accuracy: correct / data.count };
+    return evaluateInChunks(data, this.shape(), this.lossKind, chunkSize, (x) => this.scores(x, false));
   }
 
   dispose(): void {
@@ -121,28 +108,16 @@ export class LayersFlatModel implements FlatModel {
     return this.model.apply(x, { training }) as tf.Tensor2D;
   }
 
-  /** Built in JS: cheaper than tf.oneHot and checks the labels on the way. */
   private oneHot(labels: ArrayLike<number>, count: number): tf.Tensor2D {
-    const values = new Float32Array(count * this.numClasses);
-    for (let i = 0; i < count; i++) values[i * this.numClasses + labels[i]] = 1;
-    return tf.tensor2d(values, [count, this.numClasses], 'float32');
+    return oneHot(labels, count, this.numClasses);
+  }
+
+  private shape() {
+    return { features: this.features, numClasses: this.numClasses, inputShape: this.inputShape };
   }
 
   private checkBatch(batch: Batch, what: string): void {
-    const { count } = batch;
-    if (!Number.isInteger(count) || count < 1) throw new Error(`${what}.count must be a positive integer, got ${count}`);
-    if (batch.x.length !== count * this.features) {
-      throw new Error(
-        `${what}.x length ${batch.x.length} does not match count ${count} × ${this.features} features (input shape [${this.inputShape.join(', ')}])`,
-      );
-    }
-    if (batch.y.length !== count) throw new Error(`${what}.y length ${batch.y.length} does not match count ${count}`);
-    for (let i = 0; i < count; i++) {
-      const label = batch.y[i];
-      if (!(label >= 0 && label < this.numClasses)) { // typed arrays hold integers already
-        throw new Error(`${what}.y[${i}] = ${label} is not a class index in [0, ${this.numClasses})`);
-      }
-    }
+    checkBatch(batch, this.shape(), what);
   }
 
   private assertUsable(): void {
