@@ -2,11 +2,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { requireFramework } from '../frameworks/catalog';
 import type { EpochProgress, EpochSummary, RunDone } from '../frameworks/reports';
-import { datasetManifestKey, datasetPrefix, newRunId, runKeys } from '../frameworks/run-keys';
+import { datasetPrefix, newRunId, runKeys } from '../frameworks/run-keys';
 import { readRunFailure } from '../frameworks/run-status';
 import type { TrainingConfig } from '../frameworks/training-config';
 import { uploadDataset, loadManifest } from '../ml/data/bucket';
-import { loadDataset } from '../ml/data/catalog';
+import { isAugmented, loadDataset, preparedDataSuffix } from '../ml/data/catalog';
 import { buildResults, epochResult, type EpochResult, type RunResults } from '../metrics/results';
 import { loadJson } from '../stores/json';
 import type { ObjectStore } from '../stores/types';
@@ -109,11 +109,12 @@ function serversFor(frameworkServers: ServerKind[], config: TrainingConfig): Ser
 /** Shards and uploads the dataset, unless the same split (dataset, workers, seed) is already there. */
 async function prepareData(store: ObjectStore, config: TrainingConfig, emit: (e: LocalRunEvent) => void): Promise<string> {
   const t0 = Date.now();
-  const manifestKey = datasetManifestKey(config.dataset, config.workers, config.seed);
+  const prefix = datasetPrefix(config.dataset, config.workers, config.seed) + preparedDataSuffix(config);
+  const manifestKey = `${prefix}/manifest.json`;
   const reusable = await loadManifest(store, manifestKey, config.workers).then(() => true, () => false);
   if (!reusable) {
-    const data = loadDataset(config.dataset, config.seed);
-    await uploadDataset(store, data, { dataset: config.dataset, workers: config.workers, seed: config.seed, prefix: datasetPrefix(config.dataset, config.workers, config.seed) });
+    const data = loadDataset(config.dataset, config.seed, config);
+    await uploadDataset(store, data, { dataset: config.dataset, workers: config.workers, seed: config.seed, prefix, augment: isAugmented(config.dataset) });
   }
   emit({ type: 'data-ready', manifestKey, reused: reusable, seconds: (Date.now() - t0) / 1000 });
   return manifestKey;
