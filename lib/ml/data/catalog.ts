@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { deriveSeed, shuffledIndices } from '../random';
-import { loadCifar10 } from './cifar10';
+import { CIFAR_TEST_COUNT, CIFAR_TRAIN_COUNT, loadCifar10 } from './cifar10';
 import { loadMnist } from './mnist';
 import { AUGMENTED_DATASETS, DATASET_NAMES, type DatasetName } from './names';
 import { takeRows } from './shards';
@@ -29,8 +29,11 @@ function loadFull(name: DatasetName, seed: number, opts: DatasetOptions): { trai
       return loadMnist();
     case 'synthetic':
       return makeSyntheticSplit({ features: 32, numClasses: 4, trainCount: 4096, testCount: 1024, seed, noise: 1.5, name: 'synthetic' });
-    case 'cifar10':
-      return loadCifar10(opts.dataDir ?? '');
+    case 'cifar10': // decodes only the rows the bounds keep
+      return loadCifar10(opts.dataDir ?? '', {
+        train: opts.trainSamples === undefined ? undefined : boundRows(CIFAR_TRAIN_COUNT, opts.trainSamples, seed, '--train-samples'),
+        test: opts.testSamples === undefined ? undefined : boundRows(CIFAR_TEST_COUNT, opts.testSamples, undefined, '--test-samples'),
+      });
     case 'synthetic-images':
       return makeSyntheticImages({ trainCount: opts.trainSamples ?? SYNTHETIC_IMAGES.train, testCount: opts.testSamples ?? SYNTHETIC_IMAGES.test, seed });
     default:
@@ -38,18 +41,24 @@ function loadFull(name: DatasetName, seed: number, opts: DatasetOptions): { trai
   }
 }
 
-function bounded(ds: Dataset, limit: number | undefined, order: () => ArrayLike<number>, flag: string): Dataset {
+/** The first `limit` rows of a seeded order of 0..count-1 (of 0..count-1 itself without a seed). */
+function boundRows(count: number, limit: number, seed: number | undefined, flag: string): Uint32Array {
+  if (!Number.isInteger(limit) || limit < 1 || limit > count) throw new Error(`${flag} must be an integer in [1, ${count}], got ${limit}`);
+  const order = seed === undefined ? Uint32Array.from({ length: count }, (_, i) => i) : shuffledIndices(count, deriveSeed(seed, BOUND_STREAM));
+  return order.slice(0, limit);
+}
+
+function bounded(ds: Dataset, limit: number | undefined, seed: number | undefined, flag: string): Dataset {
   if (limit === undefined || limit === ds.count) return ds;
-  if (!Number.isInteger(limit) || limit < 1 || limit > ds.count) throw new Error(`${flag} must be an integer in [1, ${ds.count}] for ${ds.name}, got ${limit}`);
-  return takeRows(ds, Array.from(order()).slice(0, limit));
+  return takeRows(ds, boundRows(ds.count, limit, seed, flag));
 }
 
 export function loadDataset(name: DatasetName, seed: number, opts: DatasetOptions = {}): { train: Dataset; test: Dataset } {
   if (opts.dataDir !== undefined && name !== 'cifar10') throw new Error(`--data-dir applies only to --dataset cifar10, not ${name}`);
   const full = loadFull(name, seed, opts);
   return {
-    train: bounded(full.train, opts.trainSamples, () => shuffledIndices(full.train.count, deriveSeed(seed, BOUND_STREAM)), '--train-samples'),
-    test: bounded(full.test, opts.testSamples, () => Array.from({ length: full.test.count }, (_, i) => i), '--test-samples'),
+    train: bounded(full.train, opts.trainSamples, seed, '--train-samples'),
+    test: bounded(full.test, opts.testSamples, undefined, '--test-samples'),
   };
 }
 

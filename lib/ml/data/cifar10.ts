@@ -35,66 +35,66 @@ function readChecked(dir: string, name: string): Buffer {
   return bytes;
 }
 
-/** Records of several files → labels and [h, w, c] pixel rows in [0, 255]. */
-function decode(buffers: Buffer[], name: string): Dataset {
-  const count = buffers.length * RECORDS_PER_FILE;
-  const x = new Float32Array(count * CIFAR_CHANNELS * PIXELS);
-  const y = new Uint8Array(count);
-  let row = 0;
+/** Per-channel mean and standard deviation of the pixel bytes of every record. */
+function channelStatistics(buffers: Buffer[]): { mean: number[]; std: number[] } {
+  const sum = new Float64Array(CIFAR_CHANNELS);
+  const sumSquares = new Float64Array(CIFAR_CHANNELS);
+  const histogram = new Float64Array(CIFAR_CHANNELS * 256); // exact and fast: bytes take 256 values
   for (const bytes of buffers) {
-    for (let r = 0; r < RECORDS_PER_FILE; r++, row++) {
-      const record = r * RECORD_BYTES;
-      y[row] = bytes[record];
-      const out = row * CIFAR_CHANNELS * PIXELS;
+    for (let r = 0; r < RECORDS_PER_FILE; r++) {
       for (let c = 0; c < CIFAR_CHANNELS; c++) {
-        const plane = record + 1 + c * PIXELS;
-        for (let p = 0; p < PIXELS; p++) x[out + p * CIFAR_CHANNELS + c] = bytes[plane + p];
+        const plane = r * RECORD_BYTES + 1 + c * PIXELS;
+        for (let p = 0; p < PIXELS; p++) histogram[c * 256 + bytes[plane + p]]++;
       }
     }
   }
-  return { name, x, y, count, featureShape: [CIFAR_SIDE, CIFAR_SIDE, CIFAR_CHANNELS], numClasses: NUM_CLASSES };
-}
-
-/** Per-channel mean and standard deviation of [.., c]-interleaved rows. */
-export function channelStatistics(x: Float32Array, channels: number): { mean: number[]; std: number[] } {
-  const sum = new Float64Array(channels);
-  const sumSquares = new Float64Array(channels);
-  for (let i = 0; i < x.length; i++) {
-    sum[i % channels] += x[i];
-    sumSquares[i % channels] += x[i] * x[i];
+  for (let c = 0; c < CIFAR_CHANNELS; c++) {
+    for (let v = 0; v < 256; v++) {
+      sum[c] += v * histogram[c * 256 + v];
+      sumSquares[c] += v * v * histogram[c * 256 + v];
+    }
   }
-  const n = x.length / channels;
+  const n = buffers.length * RECORDS_PER_FILE * PIXELS;
   const mean = Array.from(sum, (s) => s / n);
   const std = Array.from(sumSquares, (s, c) => Math.sqrt(Math.max(s / n - mean[c] ** 2, 1e-12)));
   return { mean, std };
 }
 
-export function normaliseChannels(x: Float32Array, channels: number, stats: { mean: number[]; std: number[] }): void {
-  for (let i = 0; i < x.length; i++) x[i] = (x[i] - stats.mean[i % channels]) / stats.std[i % channels];
+/** The chosen records (indices over the files in order) as normalised [h, w, c] rows. */
+function decode(buffers: Buffer[], rows: ArrayLike<number>, stats: { mean: number[]; std: number[] }, name: string): Dataset {
+  const count = rows.length;
+  const x = new Float32Array(count * CIFAR_CHANNELS * PIXELS);
+  const y = new Uint8Array(count);
+  const scaled = stats.mean.map((m, c) => Float32Array.from({ length: 256 }, (_, v) => (v - m) / stats.std[c]));
+  for (let i = 0; i < count; i++) {
+    const bytes = buffers[Math.floor(rows[i] / RECORDS_PER_FILE)];
+    const record = (rows[i] % RECORDS_PER_FILE) * RECORD_BYTES;
+    y[i] = bytes[record];
+    const out = i * CIFAR_CHANNELS * PIXELS;
+    for (let c = 0; c < CIFAR_CHANNELS; c++) {
+      const plane = record + 1 + c * PIXELS;
+      for (let p = 0; p < PIXELS; p++) x[out + p * CIFAR_CHANNELS + c] = scaled[c][bytes[plane + p]];
+    }
+  }
+  return { name, x, y, count, featureShape: [CIFAR_SIDE, CIFAR_SIDE, CIFAR_CHANNELS], numClasses: NUM_CLASSES };
 }
 
-/** Every file is checked (presence, size, labels) before any is decoded. */
-export function loadCifar10(dir: string): { train: Dataset; test: Dataset } {
+export const CIFAR_TRAIN_COUNT = CIFAR_TRAIN_FILES.length * RECORDS_PER_FILE;
+export const CIFAR_TEST_COUNT = RECORDS_PER_FILE;
+
+/**
+ * Every file is checked (presence, size, labels) before any is decoded. Only the chosen rows are
+ * decoded (all when not given); the normalisation always uses the whole training set.
+ */
+export function loadCifar10(dir: string, choose: { train?: ArrayLike<number>; test?: ArrayLike<number> } = {}): { train: Dataset; test: Dataset } {
   if (!dir) throw new Error(`--data-dir is required for --dataset cifar10: a folder holding ${WHERE}`);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`CIFAR-10 folder ${dir} does not exist; expected a folder holding ${WHERE}`);
   const trainBuffers = CIFAR_TRAIN_FILES.map((name) => readChecked(dir, name));
   const testBuffer = readChecked(dir, CIFAR_TEST_FILE);
-  const train = decode(trainBuffers, 'cifar10-train');
-  const test = decode([testBuffer], 'cifar10-test');
-  const stats = channelStatistics(train.x, CIFAR_CHANNELS);
-  normaliseChannels(train.x, CIFAR_CHANNELS, stats);
-  normaliseChannels(test.x, CIFAR_CHANNELS, stats);
-  return { train, test };
-}
-
-/** One file in the official format, e.g. for tests: labels and [3, 32, 32] planes as bytes. */
-export function encodeCifarRecords(labels: ArrayLike<number>, pixels: (record: number, channel: number, pixel: number) => number): Buffer {
-  const out = Buffer.alloc(labels.length * RECORD_BYTES);
-  for (let r = 0; r < labels.length; r++) {
-    out[r * RECORD_BYTES] = labels[r];
-    for (let c = 0; c < CIFAR_CHANNELS; c++) {
-      for (let p = 0; p < PIXELS; p++) out[r * RECORD_BYTES + 1 + c * PIXELS + p] = pixels(r, c, p);
-    }
-  }
-  return out;
+  const stats = channelStatistics(trainBuffers);
+  const all = (n: number): Uint32Array => Uint32Array.from({ length: n }, (_, i) => i);
+  return {
+    train: decode(trainBuffers, choose.train ?? all(CIFAR_TRAIN_COUNT), stats, 'cifar10-train'),
+    test: decode([testBuffer], choose.test ?? all(CIFAR_TEST_COUNT), stats, 'cifar10-test'),
+  };
 }
