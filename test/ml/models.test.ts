@@ -87,7 +87,7 @@ describe('structure', () => {
   });
 
   it('rejects bad specs naming the field', () => {
-    expect(() => createModel('rnn' as ModelKind, { inputShape: [4], numClasses: 2 })).toThrow("model kind must be one of lr, svm, mlp, cnn, got 'rnn'");
+    expect(() => createModel('rnn' as ModelKind, { inputShape: [4], numClasses: 2 })).toThrow("model kind must be one of lr, svm, mlp, cnn, mobilenet, mobilenetv3-small, resnet18, got 'rnn'");
     expect(() => createModel('lr', { inputShape: [4], numClasses: 1 })).toThrow('numClasses must be an integer ≥ 2, got 1');
     expect(() => createModel('lr', { inputShape: [0], numClasses: 2 })).toThrow('inputShape must be a non-empty list of positive integers, got [0]');
     expect(() => createModel('lr', { inputShape: [4], numClasses: 2, hiddenUnits: [3] })).toThrow('hiddenUnits applies only to mlp, not lr');
