@@ -1,7 +1,8 @@
 /** Batch checks, one-hot labels and chunked evaluation shared by the FlatModel implementations. */
 import * as tf from '@tensorflow/tfjs';
 import { perSampleLoss, type LossKind } from './losses';
-import type { Batch } from './types';
+import { assertFinite } from '../tensor';
+import type { Batch, LayoutEntry } from './types';
 
 export interface BatchShape {
   features: number;
@@ -24,6 +25,27 @@ export function checkBatch(batch: Batch, shape: BatchShape, what: string): void 
       throw new Error(`${what}.y[${i}] = ${label} is not a class index in [0, ${shape.numClasses})`);
     }
   }
+}
+
+/** The variables' values, concatenated in layout order. */
+export function readVariables(variables: readonly tf.Variable[], entries: readonly LayoutEntry[], numParams: number): Float32Array {
+  const params = new Float32Array(numParams);
+  variables.forEach((v, i) => params.set(v.dataSync() as Float32Array, entries[i].offset));
+  return params;
+}
+
+/** Assigns each variable its slice of p (checked: length and finite values). */
+export function writeVariables(variables: readonly tf.Variable[], entries: readonly LayoutEntry[], p: Float32Array): void {
+  const numParams = entries.reduce((n, e) => n + e.size, 0);
+  if (p.length !== numParams) throw new Error(`params length ${p.length} does not match model parameter count ${numParams}`);
+  assertFinite(p, 'params');
+  tf.tidy(() => {
+    variables.forEach((v, i) => {
+      const { offset, size, shape } = entries[i];
+      // slice, not subarray: the cpu backend keeps the array it is given, and callers mutate p.
+      v.assign(tf.tensor(p.slice(offset, offset + size), shape, 'float32'));
+    });
+  });
 }
 
 /** Built in JS: cheaper than tf.oneHot and checks the labels on the way. */

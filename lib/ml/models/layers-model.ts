@@ -3,10 +3,9 @@
  * Float32Array in layout order; every tensor made here is released before returning.
  */
 import * as tf from '@tensorflow/tfjs';
-import { assertFinite } from '../tensor';
 import { featureCount, type Network } from './architectures';
 import { glorotUniformParams } from './init';
-import { checkBatch, evaluateInChunks, oneHot } from './batch-tensors';
+import { checkBatch, evaluateInChunks, oneHot, readVariables, writeVariables } from './batch-tensors';
 import { perSampleLoss, type LossKind } from './losses';
 import type { Batch, FlatModel, LayoutEntry, ModelKind } from './types';
 
@@ -52,24 +51,12 @@ export class LayersFlatModel implements FlatModel {
 
   getParams(): Float32Array {
     this.assertUsable();
-    const params = new Float32Array(this.numParams);
-    this.variables.forEach((v, i) => params.set(v.dataSync() as Float32Array, this.entries[i].offset));
-    return params;
+    return readVariables(this.variables, this.entries, this.numParams);
   }
 
   setParams(p: Float32Array): void {
     this.assertUsable();
-    if (p.length !== this.numParams) {
-      throw new Error(`params length ${p.length} does not match model parameter count ${this.numParams}`);
-    }
-    assertFinite(p, 'params');
-    tf.tidy(() => {
-      this.variables.forEach((v, i) => {
-        const { offset, size, shape } = this.entries[i];
-        // slice, not subarray: the cpu backend keeps the array it is given, and callers mutate p.
-        v.assign(tf.tensor(p.slice(offset, offset + size), shape, 'float32'));
-      });
-    });
+    writeVariables(this.variables, this.entries, p);
   }
 
   gradient(batch: Batch): { loss: number; grad: Float32Array } {

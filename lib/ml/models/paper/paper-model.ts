@@ -6,9 +6,8 @@
  * statistics are never model state, so getParams/paramsDigest cover the parameters only.
  */
 import * as tf from '@tensorflow/tfjs';
-import { assertFinite } from '../../tensor';
 import { featureCount } from '../architectures';
-import { checkBatch, evaluateInChunks, oneHot, type BatchShape } from '../batch-tensors';
+import { checkBatch, evaluateInChunks, oneHot, readVariables, writeVariables, type BatchShape } from '../batch-tensors';
 import { perSampleLoss } from '../losses';
 import type { Batch, FlatModel, LayoutEntry, ModelKind } from '../types';
 import { disposeStats, populationStatistics, type PopulationStats } from './calibration';
@@ -86,21 +85,12 @@ export class PaperFlatModel implements FlatModel {
 
   getParams(): Float32Array {
     this.assertUsable();
-    const params = new Float32Array(this.numParams);
-    this.variables.forEach((v, i) => params.set(v.dataSync() as Float32Array, this.entries[i].offset));
-    return params;
+    return readVariables(this.variables, this.entries, this.numParams);
   }
 
   setParams(p: Float32Array): void {
     this.assertUsable();
-    if (p.length !== this.numParams) throw new Error(`params length ${p.length} does not match model parameter count ${this.numParams}`);
-    assertFinite(p, 'params');
-    tf.tidy(() => {
-      this.variables.forEach((v, i) => {
-        const { offset, size, shape } = this.entries[i];
-        v.assign(tf.tensor(p.slice(offset, offset + size), shape, 'float32'));
-      });
-    });
+    writeVariables(this.variables, this.entries, p);
     this.forgetStats();
   }
 
