@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { requireFramework } from '../frameworks/catalog';
-import { datasetManifestKey, datasetPrefix, newRunId } from '../frameworks/run/run-keys';
+import { datasetPrefix, newRunId } from '../frameworks/run/run-keys';
 import type { TrainingConfig } from '../frameworks/run/training-config';
 import { uploadDataset, loadManifest } from '../ml/data/bucket';
-import { loadDataset } from '../ml/data/catalog';
+import { isAugmented, loadDataset, preparedDataSuffix } from '../ml/data/catalog';
 import { buildResults, type RunResults } from '../metrics/results';
 import type { ObjectStore } from '../stores/types';
 import { followRun, LocalRunError } from './follow-run';
@@ -101,12 +101,13 @@ async function startRuntime(opts: LocalRunOptions, framework: ReturnType<typeof 
 /** Shards and uploads the dataset, unless the same split (dataset, workers, seed) is already there. */
 async function prepareData(store: ObjectStore, config: TrainingConfig, emit: (e: LocalRunEvent) => void): Promise<string> {
   const t0 = Date.now();
-  const manifestKey = datasetManifestKey(config.dataset, config.workers, config.seed);
+  const prefix = datasetPrefix(config.dataset, config.workers, config.seed) + preparedDataSuffix(config);
+  const manifestKey = `${prefix}/manifest.json`;
   const reusable = await loadManifest(store, manifestKey, config.workers).then(() => true, () => false);
   if (!reusable) {
     emit({ type: 'progress', message: `preparing ${config.dataset} for ${config.workers} workers: loading, sharding and uploading it to the local S3` });
-    const data = loadDataset(config.dataset, config.seed);
-    await uploadDataset(store, data, { dataset: config.dataset, workers: config.workers, seed: config.seed, prefix: datasetPrefix(config.dataset, config.workers, config.seed) });
+    const data = loadDataset(config.dataset, config.seed, config);
+    await uploadDataset(store, data, { dataset: config.dataset, workers: config.workers, seed: config.seed, prefix, augment: isAugmented(config.dataset) });
   }
   emit({ type: 'data-ready', manifestKey, reused: reusable, seconds: (Date.now() - t0) / 1000 });
   return manifestKey;

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerConv2dGradient } from './conv2d-grad';
+import { registerDepthwiseGradient } from './depthwise-grad';
 import { registerMatMulGradient } from './matmul-grad';
 import { loadNativeEngine } from './native/addon';
 
@@ -177,6 +178,7 @@ function selectOnce(preference: BackendPreference, nativeModules: readonly strin
       (info) => {
         if (info.name !== 'tensorflow') {
           registerConv2dGradient();
+          registerDepthwiseGradient();
           registerMatMulGradient();
         }
         chosen = info;

@@ -99,7 +99,7 @@ export class NativeFlatModel implements FlatModel {
   }
 
   private checkBatch(batch: Batch, what: string): void {
-    checkBatch(batch, what, this.features, this.spec.numClasses, this.spec.inputShape);
+    checkBatch(batch, { features: this.features, numClasses: this.spec.numClasses, inputShape: this.spec.inputShape }, what);
   }
 
   private assertUsable(): void {
