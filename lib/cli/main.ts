@@ -7,7 +7,7 @@ import { prepareDataCommand } from './commands/prepare-data';
 import { runCommand } from './commands/run';
 import { dataOptions, trainingOptions } from './options';
 
-// mltrain: train and compare serverless training frameworks locally (shared/spec/cli-and-results.md).
+// mltrain: train and compare serverless training frameworks locally (docs/cli.md).
 
 export async function main(argv: string[]): Promise<number> {
   let code = 0;

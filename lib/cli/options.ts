@@ -4,7 +4,7 @@ import { AGGREGATIONS, ATTACKS, CHANNELS, frameworkOptionFields, MLLESS_VARIANTS
 import { DEFAULT_LR, InvalidInputError, MODEL_KINDS, OPTIMIZERS, resolveTrainingConfig, type TrainingConfig } from '../frameworks/run/training-config';
 import { DATASET_NAMES } from '../ml/data/names';
 
-// The options every `mltrain run` shares (shared/spec/cli-and-results.md). Values are checked
+// The options every `mltrain run` shares (docs/cli.md). Values are checked
 // against the same schema the trigger uses, and errors name the flag, not the internal field.
 
 const FLAG_OF: Record<string, string> = {

@@ -3,7 +3,7 @@ import { estimateCost, type CostEstimate, type StepFunctionsUsage } from './cost
 import { deployedForRun } from './deployment';
 import { addTraffic, emptyTraffic, subtractTraffic, type TrafficSnapshot } from './traffic';
 
-// The results file every run writes (shared/spec/cli-and-results.md), built from what the run left
+// The results file every run writes (docs/results.md), built from what the run left
 // in its bucket and what the runtime measured about the invocations.
 
 export interface EpochResult {
