@@ -32,7 +32,7 @@ function make(kind: ModelKind, side = 32, seed = 1): FlatModel {
 }
 
 beforeAll(async () => {
-  expect((await initBackend()).name).toBe('wasm');
+  expect((await initBackend('wasm')).name).toBe('wasm');
 });
 afterAll(() => models.forEach((m) => m.dispose()));
 

@@ -98,7 +98,7 @@ const CASES: OpCase[] = [
 
 describe('gradients of the papers’ ops on wasm', () => {
   beforeAll(async () => {
-    expect((await initBackend()).name).toBe('wasm');
+    expect((await initBackend('wasm')).name).toBe('wasm');
   });
 
   it.each(CASES)('$name: matches the cpu backend and finite differences', async (c) => {
