@@ -3,6 +3,7 @@ import type * as http from 'node:http';
 import { trackedStop } from '../processes';
 import { closeHttpServer } from './http-listener';
 import { makeS3rverPutsAtomic } from './s3rver-atomic-put';
+import { makeS3rverHonourIfNoneMatch } from './s3rver-conditional-put';
 import type { RunningServer } from './types';
 
 // s3rver ships no type declarations: these are the parts used here.
@@ -67,6 +68,7 @@ export async function startS3(opts: S3Options): Promise<S3Server> {
   acceptAccessKeys(opts.accessKeyIds ?? ['test', ...(process.env.AWS_ACCESS_KEY_ID ? [process.env.AWS_ACCESS_KEY_ID] : [])]);
   await fs.mkdir(opts.directory, { recursive: true });
   makeS3rverPutsAtomic();
+  makeS3rverHonourIfNoneMatch();
 
   const s3rver = new S3rver({
     port: 0,
