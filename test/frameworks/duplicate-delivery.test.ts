@@ -1,9 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveTrainingConfig } from '../../lib/frameworks/run/training-config';
+import { saveRunRecord } from '../../lib/frameworks/run/run-record';
+import { resolveTrainingConfig, type TrainingConfig } from '../../lib/frameworks/run/training-config';
+import type { LocalRuntime } from '../../lib/local/runtime';
 import { trainLocally } from '../../lib/local/train-locally';
-import { deliverTwice, logLines, type Duplicate, type DuplicatePicker } from '../helpers/inject-duplicates';
+import { deliverTwice, logLines, type Duplicate, type DuplicatePicker, type Invoke } from '../helpers/inject-duplicates';
+import { snapshotState } from '../helpers/refusals';
 import { PINNED_BASE, PINNED_DIGESTS, PINNED_SETTINGS } from '../helpers/pinned-runs';
 
 // A second delivery of a real event, at several points of a real run, changes nothing: the run
@@ -25,18 +28,57 @@ function once(wanted: Record<string, (e: Record<string, unknown>) => boolean>): 
   };
 }
 
-async function runWithDuplicates(framework: string, runId: string, pick: DuplicatePicker) {
+type BeforeTrigger = (runtime: LocalRuntime, invoke: Invoke, trigger: { config: TrainingConfig; manifestKey: string }) => Promise<void>;
+
+async function runWithDuplicates(framework: string, runId: string, pick: DuplicatePicker, beforeTrigger?: BeforeTrigger) {
   const config = resolveTrainingConfig({ ...PINNED_BASE, ...PINNED_SETTINGS[framework] }, { framework: framework as 'spirt' });
   let duplicates: Promise<Duplicate>[] = [];
-  const results = await trainLocally({ framework, runsDir, runId, config, onRuntime: (runtime) => { duplicates = deliverTwice(runtime, pick); } });
+  let triggered = false;
+  const results = await trainLocally({
+    framework, runsDir, runId, config, onRuntime: (runtime) => {
+      duplicates = deliverTwice(runtime, pick, async (key, event, invoke) => {
+        if (key !== 'trigger' || triggered || !beforeTrigger) return;
+        triggered = true;
+        await beforeTrigger(runtime, invoke, event as { config: TrainingConfig; manifestKey: string });
+      });
+    },
+  });
   return { results, duplicates: await Promise.all(duplicates) };
 }
+
+const SPIRT_STEPS = ['init_peers', 'init_model', 'auth', 'compute_gradients', 'Trigger_Average_Gradient_sync', 'check_heartbeat', 'Aggregation', 'Trigger_update_model', 'check-convergence', 'Update_Trigger_Next_epoch'];
+
+/** Every SPIRT function refuses events of an unopened run or outside its dataset, writing nothing. */
+const checkRefusals = (runId: string): BeforeTrigger => async (runtime, invoke, { config, manifestKey }) => {
+  const before = await snapshotState(runtime, path.join(runsDir, runId));
+  const fn = (key: string) => runtime.functionName('spirt', key);
+  const event = (key: string, over: Record<string, unknown>) => ({
+    config, manifestKey, peer: 0, ...(key.startsWith('init_') ? {} : { round: 1, batch: 0 }), ...over,
+  });
+  const refusal = async (key: string, payload: unknown) => (await invoke(fn(key), payload)).functionError?.errorMessage ?? 'accepted';
+  // A run never opened.
+  for (const key of SPIRT_STEPS) expect(await refusal(key, event(key, { runId: 'never-opened' }))).toMatch(/run never-opened was never opened/);
+  // An opened run, with a manifestKey that leaves the run's dataset.
+  const store = runtime.store();
+  await saveRunRecord(store, 'spirt', { runId: 'opened-idle', manifestKey }, config);
+  const traversal = 'datasets/synthetic/../../runs/opened-idle/manifest.json';
+  for (const key of SPIRT_STEPS) {
+    expect(await refusal(key, event(key, { runId: 'opened-idle', manifestKey: traversal }))).toMatch(/is not run opened-idle's dataset/);
+  }
+  expect(await refusal('trigger', { runId: 'traversal', config: {}, manifestKey: traversal })).toMatch(/outside the dataset layout/);
+  // docs/aws.md's trigger event gets past its configuration (SPIRT's default momentum is 0) to the
+  // dataset check: no MNIST split for 4 workers was prepared here.
+  expect(await refusal('trigger', { runId: 'docs-event', config: { workers: 4, batches: 4, epochs: 2, aggregation: 'median' } }))
+    .toMatch(/^no dataset manifest at datasets\/mnist\/w4-s42\/manifest.json/);
+  const after = await snapshotState(runtime, path.join(runsDir, runId));
+  expect(after).toEqual({ ...before, bucket: [...before.bucket, 'runs/opened-idle/config.json'].sort() });
+};
 
 function expectDuplicateLogged(runId: string, functionKey: string): void {
   expect(logLines(runsDir, runId, functionKey).filter((l) => l.message === 'duplicate delivery ignored').length).toBeGreaterThanOrEqual(1);
 }
 
-test('spirt: duplicates of init, compute, average, update and next-round change no model', async () => {
+test('spirt: duplicates of init, compute, average, update and next-round change no model; foreign events are refused', async () => {
   const runId = 'dup-spirt';
   const { results, duplicates } = await runWithDuplicates('spirt', runId, once({
     init_model: (e) => e.peer === 1,
@@ -44,7 +86,7 @@ test('spirt: duplicates of init, compute, average, update and next-round change 
     Trigger_Average_Gradient_sync: (e) => e.peer === 0 && e.round === 1,
     Trigger_update_model: (e) => e.peer === 1 && e.round === 3,
     Update_Trigger_Next_epoch: (e) => e.peer === 1 && e.round === 2,
-  }));
+  }), checkRefusals(runId));
   expect(duplicates.map((d) => d.functionKey).sort()).toEqual(
     ['Trigger_Average_Gradient_sync', 'Trigger_update_model', 'Update_Trigger_Next_epoch', 'compute_gradients', 'init_model']);
   for (const d of duplicates) {
