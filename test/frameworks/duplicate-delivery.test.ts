@@ -100,7 +100,14 @@ test('spirt: duplicates of init, compute, average, update and next-round change 
 
 test.each(['allreduce', 'scatter-reduce', 'ps', 'mlless'])('%s: a duplicate worker invocation starts no second loop', async (framework) => {
   const runId = `dup-${framework}`;
-  const { results, duplicates } = await runWithDuplicates(framework, runId, once({ worker: (e) => e.rank === 1 && e.invocation === 1 }));
+  const refuseUnopened: BeforeTrigger = async (runtime, invoke, { config, manifestKey }) => {
+    const bucket = await runtime.store().list('');
+    const worker = { runId: 'never-opened', rank: 0, numWorkers: 2, invocation: 1, config, manifestKey };
+    const outcome = await invoke(runtime.functionName(framework, 'worker'), worker);
+    expect(outcome.functionError?.errorMessage).toMatch(/run never-opened was never opened/);
+    expect(await runtime.store().list('')).toEqual(bucket);
+  };
+  const { results, duplicates } = await runWithDuplicates(framework, runId, once({ worker: (e) => e.rank === 1 && e.invocation === 1 }), refuseUnopened);
   expect(duplicates).toHaveLength(1);
   expect(duplicates[0].outcome.functionError).toBeUndefined();
   expectDuplicateLogged(runId, 'worker');
