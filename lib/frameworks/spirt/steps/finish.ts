@@ -39,21 +39,23 @@ export async function finishPeer(self: PeerSelf, deps: SpirtDeps, event: RoundEv
   const counted = reports.filter((r) => expected.includes(r.rank));
   const excluded = Array.from({ length: config.workers }, (_, p) => p).filter((p) => !expected.includes(p));
   await deps.queues(runId).remove(config.workers);
-  if (new Set(counted.map((r) => r.paramsDigest)).size > 1) {
-    // Every active peer applies the same aggregated gradients to the same initial model: peers
-    // that disagree mean the run went wrong, and no one peer's model is the run's.
-    const digests = counted.map((r) => `peer ${r.rank} ${r.paramsDigest.slice(0, 12)}`).join(', ');
+  const digests = counted.map((r) => `peer ${r.rank} ${r.paramsDigest.slice(0, 12)}`).join(', ');
+  const differ = new Set(counted.map((r) => r.paramsDigest)).size > 1;
+  if (differ && excluded.length === 0) {
+    // Every peer applies the same aggregated gradients to the same initial model: peers that
+    // disagree with nobody excluded mean the run went wrong, and no one peer's model is the run's.
     const failure = await markRunFailed(deps.store, runId, `the peers ended with different models (${digests})`, `peer ${self.peer}`);
     deps.log.error('run failed: the peers ended with different models', { runId, peer: self.peer, reason: failure.reason });
     return;
   }
   const reference = counted.find((r) => r.rank === 0) ?? counted[0];
+  const summary = excluded.length ? excludedSummary(excluded, expected) + (differ ? `; the remaining peers' models differ (${digests}), as each stopped aggregating the excluded peers from the round it found them unreachable, and the run's digest is peer ${reference.rank}'s` : '') : undefined;
   const done: RunDone = {
     paramsDigest: reference.paramsDigest, numParams: params.length, finishedAt: new Date().toISOString(), reports: counted,
-    ...(excluded.length ? { details: { excludedPeers: excluded, summary: excludedSummary(excluded, expected) } } : {}),
+    ...(summary ? { details: { excludedPeers: excluded, peerDigests: Object.fromEntries(counted.map((r) => [r.rank, r.paramsDigest])), summary } } : {}),
   };
   await saveJson(deps.store, keys.done, done);
-  deps.log.info('run finished', { runId, peer: self.peer, peersReported: counted.map((r) => r.rank), excludedPeers: excluded });
+  deps.log.info('run finished', { runId, peer: self.peer, peersReported: counted.map((r) => r.rank), excludedPeers: excluded, distinctModels: new Set(counted.map((r) => r.paramsDigest)).size });
 }
 
 function excludedSummary(excluded: number[], kept: number[]): string {
