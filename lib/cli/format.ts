@@ -13,6 +13,7 @@ export function epochLine(epoch: number, epochs: number, r: EpochResult): string
 
 /** What a person sees of a local run's progress: a line per event worth telling. */
 export function progressLine(e: LocalRunEvent): string | undefined {
+  if (e.type === 'progress') return `  ${e.message}`;
   if (e.type === 'runtime-started') return `run ${e.runId}: local servers up, logs in ${path.relative(process.cwd(), e.runDir) || e.runDir}/logs`;
   if (e.type === 'data-ready') return `dataset ${e.manifestKey} ${e.reused ? 'already prepared' : `sharded and uploaded in ${e.seconds.toFixed(1)} s`}`;
   if (e.type === 'run-started') return `trigger started ${e.workers} ${e.workers === 1 ? 'process' : 'workers'}`;

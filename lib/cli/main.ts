@@ -5,9 +5,9 @@ import { doctorCommand } from './commands/doctor';
 import { logsCommand } from './commands/logs';
 import { prepareDataCommand } from './commands/prepare-data';
 import { runCommand } from './commands/run';
-import { trainingOptions } from './options';
+import { dataOptions, trainingOptions } from './options';
 
-// mltrain: train and compare serverless training frameworks locally (shared/spec/cli-and-results.md).
+// mltrain: train and compare serverless training frameworks locally (docs/cli.md).
 
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -22,7 +22,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--out <file>', 'results JSON file (default runs/<runId>/results.json)')
     .option('--json', 'print only the results JSON')
     .option('--runs-dir <dir>', 'where runs/<runId>/ folders go (default <repo>/runs)')
-    .addOption(new Option('--lambda-timeout <seconds>', "emulate a shorter Lambda time limit for the workers (and the MLLESS supervisor): exercises checkpoint and re-invocation").argParser(Number));
+    .addOption(new Option('--lambda-timeout <seconds>', "emulate a shorter Lambda time limit for the workers (and the MLLESS supervisor): exercises checkpoint and re-invocation"));
   for (const opt of trainingOptions()) run.addOption(opt);
   run.action(async (framework: string, opts: Record<string, unknown>) => { code = await runCommand(framework, opts); });
 
@@ -50,13 +50,14 @@ export async function main(argv: string[]): Promise<number> {
     .option('--fix', 'install what is missing with apt-get')
     .action(async (opts: { fix?: boolean }) => { code = await doctorCommand(opts); });
 
-  program.command('prepare-data')
+  const prepare = program.command('prepare-data')
     .description('shard a dataset for N workers and upload it with its manifest to a bucket (S3 or the local one)')
     .requiredOption('--bucket <name>', 'target S3 bucket (use the stack output DataBucketName)')
     .addOption(trainingOptions().find((o) => o.long === '--dataset')!)
     .addOption(trainingOptions().find((o) => o.long === '--workers')!)
-    .addOption(trainingOptions().find((o) => o.long === '--seed')!)
-    .action(async (opts) => { code = await prepareDataCommand(opts); });
+    .addOption(trainingOptions().find((o) => o.long === '--seed')!);
+  dataOptions().forEach((o) => prepare.addOption(o));
+  prepare.action(async (opts) => { code = await prepareDataCommand(opts); });
 
   try {
     await program.parseAsync(argv);

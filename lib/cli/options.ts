@@ -4,7 +4,7 @@ import { AGGREGATIONS, ATTACKS, CHANNELS, frameworkOptionFields, MLLESS_VARIANTS
 import { DEFAULT_LR, InvalidInputError, MODEL_KINDS, OPTIMIZERS, resolveTrainingConfig, type TrainingConfig } from '../frameworks/run/training-config';
 import { DATASET_NAMES } from '../ml/data/names';
 
-// The options every `mltrain run` shares (shared/spec/cli-and-results.md). Values are checked
+// The options every `mltrain run` shares (docs/cli.md). Values are checked
 // against the same schema the trigger uses, and errors name the flag, not the internal field.
 
 const FLAG_OF: Record<string, string> = {
@@ -13,6 +13,7 @@ const FLAG_OF: Record<string, string> = {
   syncTimeoutSeconds: '--sync-timeout', channel: '--channel', batches: '--batches', aggregation: '--aggregation',
   attack: '--attack', attackers: '--attackers', inDb: '--no-in-db', variant: '--variant', threshold: '--threshold',
   targetLoss: '--target-loss', patience: '--patience', maxSeconds: '--max-seconds',
+  dataDir: '--data-dir', trainSamples: '--train-samples', testSamples: '--test-samples',
 };
 
 function integer(flag: string) {
@@ -42,6 +43,7 @@ export function trainingOptions(): Option[] {
     new Option('--momentum <x>', 'SGD momentum (default 0.9; spirt: 0, its update is plain SGD)').argParser(decimal('--momentum')),
     new Option('--weight-decay <x>', 'L2 weight decay (default 0)').argParser(decimal('--weight-decay')),
     new Option('--seed <n>', 'seed of the initial model and the data split').argParser(integer('--seed')).default(42),
+    ...dataOptions(),
     new Option('--sync-timeout <seconds>', 'how long a worker waits for the others before failing the run').argParser(decimal('--sync-timeout')).default(120),
     // Framework options have no commander default: the framework's own default applies, and
     // giving one to a framework that does not take it is an error.
@@ -56,6 +58,15 @@ export function trainingOptions(): Option[] {
     new Option('--target-loss <x>', 'mlless: stop when the training loss stays below this for --patience steps (default 0: never)').argParser(decimal('--target-loss')),
     new Option('--patience <k>', 'mlless: steps under --target-loss that stop the run (default 10)').argParser(integer('--patience')),
     new Option('--max-seconds <s>', 'mlless: time budget of the training (default 0: none)').argParser(decimal('--max-seconds')),
+  ];
+}
+
+/** Where the data comes from and how much of it: `mltrain run` and `mltrain prepare-data`. */
+export function dataOptions(): Option[] {
+  return [
+    new Option('--data-dir <dir>', 'cifar10: folder with the official binary files (data_batch_1.bin … test_batch.bin)'),
+    new Option('--train-samples <n>', 'use the first n training rows of a seeded order (synthetic-images: make n)').argParser(integer('--train-samples')),
+    new Option('--test-samples <n>', 'use the first n test rows (synthetic-images: make n)').argParser(integer('--test-samples')),
   ];
 }
 
@@ -91,6 +102,7 @@ function optionsInput(opts: Record<string, unknown>): Record<string, unknown> {
     syncTimeoutSeconds: opts.syncTimeout, channel: opts.channel, batches: opts.batches, aggregation: opts.aggregation,
     attack: opts.attack, attackers: opts.attackers, variant: opts.variant, threshold: opts.threshold,
     targetLoss: opts.targetLoss, patience: opts.patience, maxSeconds: opts.maxSeconds,
+    dataDir: opts.dataDir, trainSamples: opts.trainSamples, testSamples: opts.testSamples,
     // commander sets inDb=true for every run because of --no-in-db; only the flag itself counts.
     inDb: opts.inDb === false ? false : undefined,
   };

@@ -6,7 +6,7 @@ import { accuracyAxisFloor, type Comparison } from './comparison';
 
 const WIDTH = 720;
 const HEIGHT = 420;
-const PAD = { left: 60, right: 200, top: 40, bottom: 50 }; // right: room for the legend ("scatter-reduce 96.10%")
+const PAD = { left: 60, right: 270, top: 40, bottom: 50 }; // right: room for the legend ("gpu (no GPU: wasm on CPU) 96.10%")
 // Distinguishable colours (Okabe-Ito), in the order the runs come.
 const COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#F0E442', '#000000'];
 
@@ -41,7 +41,7 @@ export function accuracyChartSvg(c: Comparison): string {
     for (const p of line) parts.push(`<circle cx="${f(x(p.seconds))}" cy="${f(y(p.testAccuracy))}" r="3" fill="${colour}"/>`);
     const ly = PAD.top + 10 + i * 20;
     parts.push(`<rect x="${PAD.left + plotW + 16}" y="${ly - 8}" width="12" height="12" fill="${colour}"/>`);
-    parts.push(`<text x="${PAD.left + plotW + 34}" y="${ly + 2}">${esc(`${r.framework} ${(r.testAccuracy * 100).toFixed(2)}%`)}</text>`);
+    parts.push(`<text x="${PAD.left + plotW + 34}" y="${ly + 2}">${esc(`${r.label ?? r.framework} ${(r.testAccuracy * 100).toFixed(2)}%`)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n') + '\n';

@@ -6,6 +6,8 @@ import type { RunResults } from '../metrics/results';
 
 export interface ComparedRun {
   framework: string;
+  /** The framework as shown in the table and chart: the GPU baseline says what trained it. */
+  label: string;
   runId: string;
   resultsFile: string;
   lr: number;
@@ -38,11 +40,16 @@ export function comparedRun(results: RunResults, resultsFile: string): ComparedR
     return { epoch: e.epoch, seconds: elapsed, testAccuracy: e.testAccuracy };
   });
   return {
-    framework: results.framework, runId: results.runId, resultsFile, lr: Number(results.config.lr),
+    framework: results.framework, label: runLabel(results), runId: results.runId, resultsFile, lr: Number(results.config.lr),
     testAccuracy: results.final.testAccuracy, testLoss: results.final.testLoss, wallSeconds: results.wallSeconds,
     trainingSeconds: elapsed, bytesMoved: results.traffic.bytesWritten + results.traffic.bytesRead, costUsd: results.cost.usd,
     curve, results,
   };
+}
+
+/** "gpu (no GPU: wasm on CPU)" when the GPU baseline did not train on a GPU. */
+export function runLabel(results: Pick<RunResults, 'framework' | 'accelerator'>): string {
+  return results.accelerator && !results.accelerator.gpu ? `${results.framework} (${results.accelerator.label})` : results.framework;
 }
 
 export function buildComparison(
@@ -55,7 +62,7 @@ export function buildComparison(
 export function comparisonReport(c: Comparison): string {
   const header = ['framework', 'test acc', 'test loss', 'train s', 'wall s', 'MB moved', 'est. $', 'lr', 'run'];
   const rows = c.runs.map((r) => [
-    r.framework, pct(r.testAccuracy), r.testLoss.toFixed(4), r.trainingSeconds.toFixed(1), r.wallSeconds.toFixed(1),
+    r.label, pct(r.testAccuracy), r.testLoss.toFixed(4), r.trainingSeconds.toFixed(1), r.wallSeconds.toFixed(1),
     (r.bytesMoved / 1e6).toFixed(1), r.costUsd.toFixed(4), String(r.lr), r.runId,
   ]);
   const s = c.shared;
@@ -71,9 +78,25 @@ export function comparisonReport(c: Comparison): string {
     lines.push('', ...bars(`test accuracy (bars from ${pct(base)})`, c.runs, (r) => r.testAccuracy, pct, base));
     lines.push('', ...bars('training seconds', c.runs, (r) => r.trainingSeconds, (x) => `${x.toFixed(1)} s`));
     lines.push('', ...bars('estimated AWS cost', c.runs, (r) => r.costUsd, (x) => `$${x.toFixed(4)}`));
+    lines.push('', ...costBreakdownTable(c.runs));
   }
+  for (const r of c.runs) if (r.results.accelerator && !r.results.accelerator.gpu) lines.push('', `${r.framework}: ${r.results.accelerator.note}`);
   for (const f of c.failed) lines.push('', `${f.framework} FAILED: ${f.error}`);
   return lines.join('\n');
+}
+
+const PARTS = [
+  ['lambda', 'lambda'], ['stepFunctions', 'sfn'], ['s3', 's3'], ['sqs', 'sqs'], ['dynamodb', 'dynamodb'],
+  ['elastiCache', 'elasticache'], ['ec2', 'ec2'], ['vpcEndpoints', 'endpoints'], ['dataTransfer', 'transfer'],
+] as const;
+
+/** Where each run's estimate comes from, and what its service costs per hour while deployed and idle. */
+function costBreakdownTable(runs: ComparedRun[]): string[] {
+  const header = ['estimated $ by part', ...PARTS.map(([, name]) => name), 'idle $/h'];
+  const rows = runs.map((r) => [
+    r.label, ...PARTS.map(([key]) => (r.results.cost.breakdown[key] ?? 0).toFixed(4)), (r.results.cost.idleUsdPerHour ?? 0).toFixed(3),
+  ]);
+  return table(header, rows);
 }
 
 function table(header: string[], rows: string[][]): string[] {
@@ -93,13 +116,13 @@ export function accuracyAxisFloor(accuracies: number[]): number {
 /** Horizontal bars from `base` (default 0) to the largest value. */
 export function bars(title: string, runs: ComparedRun[], value: (r: ComparedRun) => number, label: (x: number) => string, base = 0): string[] {
   const max = Math.max(...runs.map(value)) - base;
-  const nameWidth = Math.max(...runs.map((r) => r.framework.length));
+  const nameWidth = Math.max(...runs.map((r) => r.label.length));
   return [
     title,
     ...runs.map((r) => {
       const v = value(r) - base;
       const n = max > 0 ? Math.max(v > 0 ? 1 : 0, Math.round((v / max) * BAR_WIDTH)) : 0;
-      return `  ${r.framework.padEnd(nameWidth)}  ${'█'.repeat(n)}${' '.repeat(BAR_WIDTH - n)}  ${label(value(r))}`;
+      return `  ${r.label.padEnd(nameWidth)}  ${'█'.repeat(n)}${' '.repeat(BAR_WIDTH - n)}  ${label(value(r))}`;
     }),
   ];
 }

@@ -1,4 +1,5 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { checkedPayload } from '../comm/payload-limits';
 import type { TrafficCounter } from '../metrics/traffic';
 
 // Functions start functions through the Lambda API. Locally the embedded runtime serves that same
@@ -23,7 +24,8 @@ export class LambdaInvoker implements FunctionInvoker {
     const out = await this.client.send(new InvokeCommand({
       FunctionName: functionName,
       InvocationType: 'Event',
-      Payload: Buffer.from(JSON.stringify(payload)),
+      // Events carry keys, never tensors: refused before sending (payload-limits.ts).
+      Payload: Buffer.from(checkedPayload('Lambda async invocation', functionName, payload)),
     }));
     this.traffic?.request('lambdaInvocations');
     if (out.StatusCode !== 202) {

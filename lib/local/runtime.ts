@@ -6,7 +6,8 @@ import type { TrafficCounter } from '../metrics/traffic';
 import { LocalJobs } from './jobs';
 import { prepareLocalChannels } from './channels';
 import { LocalLambda } from './lambda/emulator';
-import type { ServiceDefinition } from './lambda/service-definition';
+import { LOCAL_ACCOUNT_ID, LOCAL_BUCKET, LOCAL_REGION, LOCAL_STAGE } from './local-identity';
+import type { LocalFunctionDefinition, ServiceDefinition } from './lambda/service-definition';
 import { trackStoppable } from './processes';
 import { LocalStepFunctions } from './step-functions/local-step-functions';
 import { loadLocalServices, type LocalResources } from './resources';
@@ -18,10 +19,7 @@ import type { ServerKind } from './servers/types';
 // configuration differs.
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const LOCAL_STAGE = 'local';
-export const LOCAL_BUCKET = 'mltrain-local';
-export const LOCAL_REGION = 'us-east-1';
-export const LOCAL_ACCOUNT_ID = '000000000000';
+export { LOCAL_ACCOUNT_ID, LOCAL_BUCKET, LOCAL_REGION, LOCAL_STAGE } from './local-identity';
 /** Local values of the CloudFormation resources serverless.yml files reference with !Ref. */
 // Resources the plugin generates that functions refer to; locally the GPU instance is a process.
 const GENERATED_REFS: Record<string, string> = { MltrainGpuInstance: 'local-process' };
@@ -45,6 +43,8 @@ export interface LocalRuntimeOptions {
   warmLambdas?: boolean;
   /** Deployment parameters, as `sls deploy --param name=value` (e.g. { workers: '4' }). */
   params?: Record<string, string>;
+  /** Told what the runtime is doing while it starts (servers, bundling). */
+  onProgress?: (message: string) => void;
 }
 
 export class LocalRuntime {
@@ -65,10 +65,13 @@ export class LocalRuntime {
   static async start(opts: LocalRuntimeOptions): Promise<LocalRuntime> {
     mkdirSync(opts.s3Dir, { recursive: true });
     const kinds: ServerKind[] = ['s3', ...(opts.servers ?? []).filter((k) => k !== 's3')];
+    const t0 = Date.now();
+    opts.onProgress?.(`starting local servers: ${kinds.join(', ')}`);
     const servers = await startServers(kinds, {
       s3: { directory: opts.s3Dir, buckets: [LOCAL_BUCKET] },
       'parameter-server': { logFile: path.join(opts.runDir, 'logs', 'parameter-server.jsonl') },
     });
+    opts.onProgress?.(`local servers up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     try {
       const { services, resources } = await loadLocalServices(opts.services.map((name) => path.resolve(REPO_ROOT, 'services', name)), {
         stage: LOCAL_STAGE, params: opts.params ?? {}, servers, buckets: { DataBucket: LOCAL_BUCKET }, generatedRefs: GENERATED_REFS,
@@ -89,7 +92,7 @@ export class LocalRuntime {
       let lambda: LocalLambda;
       let stepFunctions: LocalStepFunctions;
       try {
-        lambda = await LocalLambda.start({ services, env: { ...env, ...jobs.env }, logsDir, timeoutOverrides: opts.timeoutOverrides, warm: opts.warmLambdas });
+        lambda = await LocalLambda.start({ services, env: { ...env, ...jobs.env }, logsDir, timeoutOverrides: opts.timeoutOverrides, warm: opts.warmLambdas, onProgress: opts.onProgress });
       } catch (err) {
         await jobs.stop();
         throw err;
@@ -114,10 +117,14 @@ export class LocalRuntime {
   }
 
   functionName(service: string, key: string): string {
+    return this.functionDefinition(service, key).functionName;
+  }
+
+  functionDefinition(service: string, key: string): LocalFunctionDefinition {
     const svc = this.services.find((s) => s.directory.endsWith(`${path.sep}${service}`) || s.directory === service);
     const fn = svc?.functions[key];
     if (!fn) throw new Error(`service ${service} has no function ${key}`);
-    return fn.functionName;
+    return fn;
   }
 
   /** The bucket, as seen from this process. */

@@ -1,8 +1,9 @@
 import type { EpochProgress, EpochSummary, RunDone } from '../frameworks/run/reports';
-import { estimateCost, type CostEstimate } from './cost';
+import { estimateCost, type CostEstimate, type StepFunctionsUsage } from './cost';
+import { deployedForRun } from './deployment';
 import { addTraffic, emptyTraffic, subtractTraffic, type TrafficSnapshot } from './traffic';
 
-// The results file every run writes (shared/spec/cli-and-results.md), built from what the run left
+// The results file every run writes (docs/results.md), built from what the run left
 // in its bucket and what the runtime measured about the invocations.
 
 export interface EpochResult {
@@ -41,6 +42,16 @@ export interface RunResults {
   roundSteps?: RoundStepTimings;
   /** Framework-specific figures (MLLESS: stop reason, update bytes, loss history). */
   details?: Record<string, unknown>;
+  /** The GPU baseline: whether it trained on a GPU, and if not, on what (its time is then not a GPU's). */
+  accelerator?: AcceleratorNote;
+}
+
+export interface AcceleratorNote {
+  gpu: boolean;
+  backend: string;
+  /** Shown beside the row wherever the run is presented. */
+  label: string;
+  note: string;
 }
 
 export interface RoundStepTimings {
@@ -63,10 +74,8 @@ export interface RunArtifacts {
   progress: EpochProgress[][];
   done: RunDone;
   invocations: InvocationUsage[];
-  /** State transitions counted by Step Functions (local or AWS), for SPIRT. */
-  stateTransitions?: number;
-  /** EC2 instances the run keeps busy for its wall time (the GPU baseline's instance, the parameter server's VM). */
-  instances?: { type: string; count: number }[];
+  /** Step Functions executions (local or AWS) and their workflow type, for SPIRT. */
+  stepFunctions?: StepFunctionsUsage;
 }
 
 export function buildResults(a: RunArtifacts): RunResults {
@@ -74,27 +83,45 @@ export function buildResults(a: RunArtifacts): RunResults {
   const last = a.summaries[a.summaries.length - 1];
   const traffic = a.done.reports.reduce((sum, r) => addTraffic(sum, r.traffic), a.done.coordinatorTraffic ?? emptyTraffic());
   traffic.requests.lambdaInvocations = a.invocations.length;
-  if (a.stateTransitions !== undefined) traffic.requests.stateTransitions = a.stateTransitions;
+  if (a.stepFunctions) traffic.requests.stateTransitions = a.stepFunctions.transitions;
   const byFunction: RunResults['invocations']['byFunction'] = {};
   for (const inv of a.invocations) {
     const f = (byFunction[inv.functionKey] ??= { count: 0, seconds: 0, memoryMb: inv.memoryMb });
     f.count += 1;
     f.seconds += inv.seconds;
   }
+  const backend = [...new Set(a.done.reports.map((r) => r.backend))].join(', ');
   return {
     runId: a.runId,
     framework: a.framework,
     config: a.config,
-    backend: [...new Set(a.done.reports.map((r) => r.backend))].join(', '),
+    backend,
     startedAt: a.startedAt.toISOString(),
     wallSeconds: a.wallSeconds,
     epochs,
     final: { testAccuracy: last?.testAccuracy ?? NaN, testLoss: last?.testLoss ?? NaN, paramsDigest: a.done.paramsDigest, numParams: a.done.numParams },
     traffic,
     invocations: { count: a.invocations.length, byFunction },
-    cost: estimateCost({ invocations: a.invocations, traffic, wallSeconds: a.wallSeconds, instances: a.instances }),
+    cost: estimateCost({ invocations: a.invocations, traffic, wallSeconds: a.wallSeconds, deployed: deployedForRun(a.framework, a.config), stepFunctions: a.stepFunctions }),
     ...roundStepTimings(a.done),
     ...(a.done.details ? { details: a.done.details } : {}),
+    ...acceleratorNote(a.framework, backend),
+  };
+}
+
+// tfjs-node-gpu registers a backend named "tensorflow" too; only a name that says GPU counts as one,
+// so a CPU run is never presented as a GPU's.
+const GPU_BACKEND = /gpu|cuda/i;
+
+/** For the GPU baseline: what actually trained it. */
+export function acceleratorNote(framework: string, backend: string): { accelerator?: AcceleratorNote } {
+  if (framework !== 'gpu') return {};
+  if (GPU_BACKEND.test(backend)) return { accelerator: { gpu: true, backend, label: `GPU (${backend})`, note: `trained on a GPU (${backend})` } };
+  return {
+    accelerator: {
+      gpu: false, backend, label: `no GPU: ${backend} on CPU`,
+      note: `trained on this machine's CPU with the ${backend} backend, not on a GPU: its time is a CPU's, and its cost prices that time as GPU-instance time`,
+    },
   };
 }
 

@@ -9,10 +9,13 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerConv2dGradient } from './conv2d-grad';
+import { registerDepthwiseGradient } from './depthwise-grad';
 import { registerMatMulGradient } from './matmul-grad';
+import { loadNativeEngine } from './native/addon';
 
-export type BackendPreference = 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendPreference = 'auto' | 'tfjs-node' | 'native' | 'wasm' | 'cpu';
+/** 'native': the models compute on the native engine (lib/ml/native); other tfjs work runs on wasm. */
+export type BackendName = 'tensorflow' | 'native' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
   name: BackendName;
@@ -22,7 +25,7 @@ export interface BackendInfo {
 export const BACKEND_ENV_VAR = 'MLTRAIN_TF_BACKEND';
 /** When set, the only directory searched for the .wasm files. */
 export const WASM_DIR_ENV_VAR = 'MLTRAIN_WASM_DIR';
-const PREFERENCES: readonly BackendPreference[] = ['auto', 'tfjs-node', 'wasm', 'cpu'];
+const PREFERENCES: readonly BackendPreference[] = ['auto', 'tfjs-node', 'native', 'wasm', 'cpu'];
 const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'];
 const WASM_PACKAGE_DIST = path.join('node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
 
@@ -127,6 +130,15 @@ async function useCpu(reasons: string[]): Promise<BackendInfo> {
   return { name: 'cpu', detail: reasons.length > 0 ? `fallback: ${reasons.join('; ')}` : 'requested' };
 }
 
+/** The native engine for the models, with tfjs itself on wasm (or cpu) for everything else. */
+async function tryNative(): Promise<BackendInfo | string> {
+  const { engine, reason } = loadNativeEngine();
+  if (engine === undefined) return `native engine not in use: ${reason}`;
+  const tfjs = await tryWasm();
+  const under = typeof tfjs === 'string' ? (await useCpu([tfjs])).name : tfjs.name;
+  return { name: 'native', detail: `${engine.versions}; ${engine.threads} thread(s); ${engine.file}; other tfjs work on ${under}` };
+}
+
 async function selectBackend(preference: BackendPreference, nativeModules: readonly string[]): Promise<BackendInfo> {
   const reasons: string[] = [];
   if (preference === 'auto' || preference === 'tfjs-node') {
@@ -134,6 +146,12 @@ async function selectBackend(preference: BackendPreference, nativeModules: reado
     if (typeof result !== 'string') return result;
     if (preference === 'tfjs-node') throw new Error(`backend tfjs-node requested but ${result}`);
     reasons.push(result);
+  }
+  if (preference === 'auto' || preference === 'native') {
+    const result = await tryNative();
+    if (typeof result !== 'string') return result;
+    if (preference === 'native') throw new Error(`backend native requested but ${result}`);
+    process.stderr.write(result + '\n'); // the one line that says why the models run on wasm
   }
   if (preference === 'auto' || preference === 'wasm') {
     const result = await tryWasm();
@@ -160,6 +178,7 @@ function selectOnce(preference: BackendPreference, nativeModules: readonly strin
       (info) => {
         if (info.name !== 'tensorflow') {
           registerConv2dGradient();
+          registerDepthwiseGradient();
           registerMatMulGradient();
         }
         chosen = info;

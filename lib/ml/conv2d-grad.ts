@@ -1,17 +1,19 @@
 /**
  * A replacement gradient for tfjs's Conv2D kernel. The wasm backend has no Conv2DBackpropFilter
  * kernel, so CNN training fails there with the stock gradient; the cpu backend has one but it is
- * very slow. Both gradients are rewritten as forward convolutions, the fastest kernel everywhere:
+ * very slow. Both gradients are rewritten as forward convolutions or matrix products, the fastest
+ * kernels everywhere:
  *   - filter gradient: the (padded) input, transposed so that the batch becomes the channel axis,
- *     convolved with the output gradient as the filter;
- *   - input gradient: the output gradient, padded to a 'full' convolution, convolved with the
- *     filter rotated 180° and its channel axes swapped. (wasm's Conv2DBackpropInput, which
- *     conv2dTranspose uses, is correct but ~7× slower: 10.5 ms vs 1.5 ms on the CNN's conv2.)
- * Supported: NHWC, stride 1, dilation 1, padding 'valid' or 'same'. Anything else throws.
+ *     convolved with the output gradient as the filter (dilated by the stride); a 1×1 kernel is
+ *     one matrix product of the (strided) input and the output gradient;
+ *   - input gradient: the output gradient, dilated by the stride and padded to a 'full'
+ *     convolution, convolved with the filter rotated 180° and its channel axes swapped; for a 1×1
+ *     stride-1 kernel, a matrix product. (wasm's Conv2DBackpropInput, which conv2dTranspose uses,
+ *     is correct but ~7× slower: 10.5 ms vs 1.5 ms on the CNN's conv2.)
+ * Supported: NHWC, any equal stride along height and width, dilation 1, padding 'valid' or 'same'.
  */
 import * as tf from '@tensorflow/tfjs';
-
-type Pad = 'valid' | 'same';
+import { forwardPadding, fullCorrelationInput, padSpatial, singleValue, type Pad } from './conv-geometry';
 
 interface Conv2DAttrs {
   strides: number | [number, number];
@@ -20,75 +22,80 @@ interface Conv2DAttrs {
   dilations?: number | [number, number];
 }
 
-const SUPPORTED = 'supported: NHWC, stride 1, dilation 1, padding valid or same';
-
-function allOnes(value: number | number[] | undefined): boolean {
-  if (value === undefined) return true;
-  return Array.isArray(value) ? value.every((v) => v === 1) : value === 1;
+export interface ConvSettings {
+  pad: Pad;
+  stride: number;
 }
 
-/** Checks the attributes and returns the padding mode, or throws naming the unsupported setting. */
-export function supportedConv2dPadding(attrs: Conv2DAttrs): Pad {
+const SUPPORTED = 'supported: NHWC, equal strides, dilation 1, padding valid or same';
+
+/** Checks the attributes and returns padding and stride, or throws naming the unsupported setting. */
+export function supportedConv2dSettings(attrs: Conv2DAttrs, op = 'Conv2D'): ConvSettings {
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') {
-    throw new Error(`Conv2D gradient: dataFormat ${attrs.dataFormat} is not supported (${SUPPORTED})`);
+    throw new Error(`${op} gradient: dataFormat ${attrs.dataFormat} is not supported (${SUPPORTED})`);
   }
-  if (!allOnes(attrs.strides)) {
-    throw new Error(`Conv2D gradient: strides ${JSON.stringify(attrs.strides)} are not supported (${SUPPORTED})`);
-  }
-  if (!allOnes(attrs.dilations)) {
-    throw new Error(`Conv2D gradient: dilations ${JSON.stringify(attrs.dilations)} are not supported (${SUPPORTED})`);
+  const stride = singleValue(attrs.strides, `${op} gradient: strides`, SUPPORTED);
+  if (singleValue(attrs.dilations, `${op} gradient: dilations`, SUPPORTED) !== 1) {
+    throw new Error(`${op} gradient: dilations ${JSON.stringify(attrs.dilations)} are not supported (${SUPPORTED})`);
   }
   if (attrs.pad !== 'valid' && attrs.pad !== 'same') {
-    throw new Error(`Conv2D gradient: padding ${JSON.stringify(attrs.pad)} is not supported (${SUPPORTED})`);
+    throw new Error(`${op} gradient: padding ${JSON.stringify(attrs.pad)} is not supported (${SUPPORTED})`);
   }
-  return attrs.pad;
+  return { pad: attrs.pad, stride };
 }
 
-/** Padding tfjs applies before a stride-1 convolution: 'same' pads k-1 in total, less at the top/left. */
-function forwardPadding(pad: Pad, filterHeight: number, filterWidth: number): { top: number; bottom: number; left: number; right: number } {
-  if (pad === 'valid') return { top: 0, bottom: 0, left: 0, right: 0 };
-  const top = Math.floor((filterHeight - 1) / 2);
-  const left = Math.floor((filterWidth - 1) / 2);
-  return { top, bottom: filterHeight - 1 - top, left, right: filterWidth - 1 - left };
+/** The input rows each output position reads at kernel offset (kh, kw), as [n, oh, ow, c]. */
+export function tapSlice(padded: tf.Tensor4D, kh: number, kw: number, out: [number, number], stride: number): tf.Tensor4D {
+  const [n, , , c] = padded.shape;
+  const end = [n, kh + (out[0] - 1) * stride + 1, kw + (out[1] - 1) * stride + 1, c];
+  return tf.stridedSlice(padded, [0, kh, kw, 0], end, [1, stride, stride, 1]) as tf.Tensor4D;
+}
+
+/** 1×1 kernel: dW = xᵀ·dy over all n·oh·ow positions, the transpose materialised (faster on wasm). */
+function pointwiseFilterGradient(padded: tf.Tensor4D, dy: tf.Tensor4D, stride: number): tf.Tensor4D {
+  const [n, oh, ow, co] = dy.shape;
+  const taps = stride === 1 ? padded : tapSlice(padded, 0, 0, [oh, ow], stride);
+  const ci = padded.shape[3];
+  const xt = tf.transpose(tf.reshape(taps, [n * oh * ow, ci]));
+  return tf.reshape(tf.matMul(xt, tf.reshape(dy, [n * oh * ow, co])), [1, 1, ci, co]);
 }
 
 /**
- * dL/dfilter[kh,kw,ci,co] = sum over n,oh,ow of xPadded[n,oh+kh,ow+kw,ci] * dy[n,oh,ow,co], which
- * is a 'valid' forward convolution of xPadded as [ci, H, W, n] with dy as the filter [oh, ow, n, co].
+ * dL/dfilter[kh,kw,ci,co] = sum over n,oh,ow of xPadded[n,oh·s+kh,ow·s+kw,ci] · dy[n,oh,ow,co]: a
+ * 'valid' convolution of xPadded as [ci, H, W, n] with dy as the filter [oh, ow, n, co] dilated by s.
  */
-export function conv2dFilterGradient(
-  x: tf.Tensor4D,
-  dy: tf.Tensor4D,
-  filterShape: [number, number, number, number],
-  pad: Pad,
-): tf.Tensor4D {
+export function conv2dFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number], settings: ConvSettings): tf.Tensor4D {
   return tf.tidy(() => {
-    const p = forwardPadding(pad, filterShape[0], filterShape[1]);
-    const padded = pad === 'valid' ? x : tf.pad(x, [[0, 0], [p.top, p.bottom], [p.left, p.right], [0, 0]]);
+    const [kh, kw] = filterShape;
+    const { pad, stride } = settings;
+    const padded = padSpatial(x, forwardPadding(pad, [x.shape[1], x.shape[2]], [kh, kw], stride));
+    if (kh === 1 && kw === 1) return pointwiseFilterGradient(padded, dy, stride);
     const channelsAsBatch = tf.transpose(padded, [3, 1, 2, 0]);
     const dyAsFilter = tf.transpose(dy, [1, 2, 0, 3]);
-    const result = tf.conv2d(channelsAsBatch, dyAsFilter, 1, 'valid'); // [ci, kh, kw, co]
-    return tf.transpose(result, [1, 2, 0, 3]);
+    const result = tf.conv2d(channelsAsBatch, dyAsFilter, 1, 'valid', 'NHWC', stride); // [ci, ≥kh, ≥kw, co]
+    const cropped = result.shape[1] === kh && result.shape[2] === kw ? result : tf.slice(result, [0, 0, 0, 0], [-1, kh, kw, -1]);
+    return tf.transpose(cropped, [1, 2, 0, 3]);
   });
 }
 
 /**
- * dL/dx[n,i,j,ci] = sum over kh,kw,co of dy[n, i+top-kh, j+left-kw, co] * filter[kh,kw,ci,co]: a
- * 'valid' convolution of dy padded by (k-1-top, k-1-bottom) with the filter flipped in both
- * spatial axes and transposed to [kh, kw, co, ci].
+ * dL/dx[n,i,j,ci] = sum over kh,kw,co of dy[n,oh,ow,co]·filter[kh,kw,ci,co] where oh·s+kh−top = i
+ * (and likewise for j): a 'valid' convolution of dy, dilated and padded to a 'full' correlation,
+ * with the filter flipped in both spatial axes and transposed to [kh, kw, co, ci].
  */
-export function conv2dInputGradient(dy: tf.Tensor4D, filter: tf.Tensor4D, pad: Pad): tf.Tensor4D {
+export function conv2dInputGradient(dy: tf.Tensor4D, filter: tf.Tensor4D, inShape: [number, number], settings: ConvSettings): tf.Tensor4D {
   return tf.tidy(() => {
-    const [filterHeight, filterWidth] = filter.shape;
-    const p = forwardPadding(pad, filterHeight, filterWidth);
-    const padded = tf.pad(dy, [
-      [0, 0],
-      [filterHeight - 1 - p.top, filterHeight - 1 - p.bottom],
-      [filterWidth - 1 - p.left, filterWidth - 1 - p.right],
-      [0, 0],
-    ]);
+    const [kh, kw, ci, co] = filter.shape;
+    const { pad, stride } = settings;
+    if (kh === 1 && kw === 1 && stride === 1) {
+      const [n, h, w] = dy.shape;
+      const rows = tf.matMul(tf.reshape(dy, [n * h * w, co]), tf.transpose(tf.reshape(filter, [ci, co])));
+      return tf.reshape(rows, [n, h, w, ci]);
+    }
+    const p = forwardPadding(pad, inShape, [kh, kw], stride);
+    const full = fullCorrelationInput(dy, inShape, [kh, kw], p, stride);
     const rotated = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
-    return tf.conv2d(padded, rotated, 1, 'valid');
+    return tf.conv2d(full, rotated, 1, 'valid');
   });
 }
 
@@ -97,11 +104,11 @@ export const conv2dGradConfig: tf.GradConfig = {
   inputsToSave: ['x', 'filter'],
   gradFunc: (dy, saved, attrs) => {
     const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
-    const pad = supportedConv2dPadding(attrs as unknown as Conv2DAttrs);
+    const settings = supportedConv2dSettings(attrs as unknown as Conv2DAttrs);
     const outputGradient = dy as tf.Tensor4D;
     return {
-      x: () => conv2dInputGradient(outputGradient, filter, pad),
-      filter: () => conv2dFilterGradient(x, outputGradient, filter.shape, pad),
+      x: () => conv2dInputGradient(outputGradient, filter, [x.shape[1], x.shape[2]], settings),
+      filter: () => conv2dFilterGradient(x, outputGradient, filter.shape, settings),
     };
   },
 };

@@ -6,6 +6,8 @@
 import { currentBackend } from './backend';
 import { buildNetwork } from './models/architectures';
 import { LayersFlatModel } from './models/layers-model';
+import { createNativeModel } from './native/native-model';
+import { createPaperModel, isPaperModel } from './models/paper';
 import { MODEL_KINDS, type FlatModel, type ModelKind, type ModelSpec } from './models/types';
 
 export type { Batch, FlatModel, LayoutEntry, ModelKind, ModelSpec } from './models/types';
@@ -33,7 +35,8 @@ export function createModel(kind: ModelKind, spec: ModelSpec): FlatModel {
     // Without it tfjs may pick cpu silently, and CNN gradients fail on wasm.
     throw new Error('call initBackend() (lib/ml/backend) before createModel()');
   }
-  const model = new LayersFlatModel(kind, buildNetwork(kind, spec), [...spec.inputShape], spec.numClasses);
+  if (currentBackend()?.name === 'native' && !isPaperModel(kind)) return createNativeModel(kind, spec);
+  const model = isPaperModel(kind) ? createPaperModel(kind, spec) : new LayersFlatModel(kind, buildNetwork(kind, spec), [...spec.inputShape], spec.numClasses);
   model.setParams(model.initialParams(spec.seed ?? 0));
   return model;
 }

@@ -4,7 +4,7 @@ import { decodeTensor, encodeTensor } from '../ml/tensor';
 import { sleep } from '../util/wait';
 import { statusName } from './errors';
 import {
-  CHANNEL_OPTIONS, parameterServerDefinition,
+  CHANNEL_OPTIONS, MAX_PARAMS, parameterServerDefinition,
   type DeleteReply, type OptimizerConfigMessage, type PingReply, type PullReply, type PushReply, type RegisterReply,
 } from './proto';
 
@@ -74,6 +74,7 @@ export class ParameterServerClient {
   }
 
   async register(args: RegisterArgs): Promise<RegisterReply> {
+    checkModelSize(args.initialParams.length, 'model');
     const initial = encodeTensor(args.initialParams);
     const reply = await this.call<RegisterReply>('Register', {
       run_id: args.runId, rank: args.rank, num_workers: args.numWorkers, num_params: args.initialParams.length,
@@ -93,6 +94,7 @@ export class ParameterServerClient {
   }
 
   async push(runId: string, rank: number, step: number, gradient: Float32Array): Promise<PushReply> {
+    checkModelSize(gradient.length, 'gradient');
     const bytes = encodeTensor(gradient);
     const reply = await this.call<PushReply>('Push', { run_id: runId, rank, step, gradient: bytes });
     this.opts.traffic?.wrote('parameterServer', bytes.byteLength);
@@ -133,5 +135,12 @@ export class ParameterServerClient {
     return new Promise<T>((resolve, reject) => {
       method(request, this.metadata, { deadline: Date.now() + timeoutMs }, (err, reply) => (err ? reject(err) : resolve(reply as T)));
     });
+  }
+}
+
+/** Refuses, before sending, a tensor larger than either side's message limit would let through. */
+function checkModelSize(length: number, what: string): void {
+  if (length > MAX_PARAMS) {
+    throw new Error(`a ${what} of ${length} float32 values (${(length * 4 / 1e6).toFixed(1)} MB) is more than the parameter server takes: at most ${MAX_PARAMS} values (${MAX_PARAMS * 4 / 1e6} MB, MAX_PARAMS in lib/ps/proto.ts)`);
   }
 }

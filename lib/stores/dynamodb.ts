@@ -187,21 +187,22 @@ export class DynamoStore implements ObjectStore {
     };
     const items: Item[] = [];
     let pending: Item[] = keys;
-    for (let attempt = 1; pending.length; attempt++) {
+    let ask = keys.length;
+    for (let attempt = 1; pending.length;) {
+      const asked = pending.slice(0, ask);
       const out = await this.call('BatchGetItem', what, () => this.client.send(new BatchGetItemCommand({
-        RequestItems: {
-          [this.table]: {
-            Keys: pending,
-            ConsistentRead: true,
-            ...projection,
-          },
-        },
+        RequestItems: { [this.table]: { Keys: asked, ConsistentRead: true, ...projection } },
       })));
       const got = out.Responses?.[this.table] ?? [];
       this.traffic.read('dynamodb', got.reduce((sum, item) => sum + (item.v?.B?.byteLength ?? 0), 0));
       items.push(...got);
-      pending = out.UnprocessedKeys?.[this.table]?.Keys ?? [];
-      if (pending.length) await this.backOff('BatchGetItem', what, attempt);
+      const unprocessed = out.UnprocessedKeys?.[this.table]?.Keys ?? [];
+      pending = [...unprocessed, ...pending.slice(ask)];
+      if (unprocessed.length === 0) continue;
+      // An answer is cut at 16 MB (dynalite: about 1.4 MB, four parts, after reading every key
+      // asked for): ask next for as many as fitted, at once. Only an empty answer is throttling.
+      if (got.length > 0) ask = got.length;
+      else await this.backOff('BatchGetItem', what, attempt++);
     }
     return items;
   }

@@ -1,14 +1,14 @@
 import type * as memjs from 'memjs';
 import { TrafficCounter } from '../metrics/traffic';
 import { dirOf, indexKeyOf, MemcachedKeyIndex } from './memcached-index';
+import { MemcachedValues } from './memcached-values';
 import type { LoadOrWaitOptions, ObjectStore } from './types';
 import { pollLoad } from './wait';
 
-// The storage layer over Memcached (ElastiCache for Memcached on AWS, `memcached -I 128m` here).
-// Values live under "v:<key>"; since Memcached cannot list keys, every save and delete also
-// appends to a per-directory index (memcached-index.ts). Memcached stores a value whole or not at
-// all, so readers never see half a tensor; a value larger than the server's item size (-I, or
-// max_item_size on ElastiCache) is refused with an error, never dropped silently.
+// The storage layer over Memcached (ElastiCache for Memcached on AWS, Debian memcached here).
+// Values live under "v:<key>", those above Memcached's default 1 MB item cut into parts that are
+// never read torn (memcached-values.ts); since Memcached cannot list keys, every save and delete
+// also appends to a per-directory index (memcached-index.ts).
 
 const VALUE_PREFIX = 'v:';
 const MAX_KEY_BYTES = 250;
@@ -27,48 +27,27 @@ export class MemcachedStore implements ObjectStore {
   private readonly traffic: TrafficCounter;
   private readonly ttlSeconds: number;
   private readonly index: MemcachedKeyIndex;
+  private readonly values: MemcachedValues;
 
-  constructor(private readonly client: memjs.Client, opts: MemcachedStoreOptions = {}) {
+  constructor(client: memjs.Client, opts: MemcachedStoreOptions = {}) {
     this.traffic = opts.traffic ?? new TrafficCounter();
     this.ttlSeconds = opts.ttlSeconds ?? 0;
     if (!Number.isInteger(this.ttlSeconds) || this.ttlSeconds < 0 || this.ttlSeconds > MAX_RELATIVE_TTL) {
       throw new Error(`Memcached ttlSeconds must be a whole number from 0 (never) to ${MAX_RELATIVE_TTL} (30 days), got ${opts.ttlSeconds}`);
     }
     this.index = new MemcachedKeyIndex(client, this.ttlSeconds, this.traffic);
+    this.values = new MemcachedValues(client, this.ttlSeconds, this.traffic);
   }
 
   async save(key: string, bytes: Uint8Array): Promise<void> {
-    const valueKey = checkedValueKey(key);
-    const value = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    try {
-      await this.client.set(valueKey, value, { expires: this.ttlSeconds });
-    } catch (err) {
-      const message = (err as Error).message;
-      const hint = /too large/i.test(message)
-        ? ` (${bytes.byteLength} bytes is more than the server's largest item: start memcached with -I 128m, or raise max_item_size on ElastiCache)`
-        : '';
-      throw new Error(`Memcached SET ${key} failed: ${message}${hint}`);
-    }
-    this.traffic.wrote('memcached', bytes.byteLength);
+    await this.values.write(checkedValueKey(key), key, bytes);
     // The value first: a key the index names has been written (a crash in between leaves a value
     // that expires with the TTL, never an index entry without a value behind it).
     await this.index.added(key);
   }
 
-  async load(key: string): Promise<Buffer | undefined> {
-    const valueKey = checkedValueKey(key);
-    let value: Buffer | null;
-    try {
-      ({ value } = await this.client.get(valueKey));
-    } catch (err) {
-      throw new Error(`Memcached GET ${key} failed: ${(err as Error).message}`);
-    }
-    if (!value) {
-      this.traffic.request('memcached');
-      return undefined;
-    }
-    this.traffic.read('memcached', value.length);
-    return value;
+  load(key: string): Promise<Buffer | undefined> {
+    return this.values.read(checkedValueKey(key), key);
   }
 
   loadOrWait(key: string, opts: LoadOrWaitOptions): Promise<Buffer> {
@@ -78,14 +57,7 @@ export class MemcachedStore implements ObjectStore {
   async delete(keys: string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += PARALLEL_DELETES) {
       const batch = keys.slice(i, i + PARALLEL_DELETES);
-      await Promise.all(batch.map(async (key) => {
-        try {
-          await this.client.delete(checkedValueKey(key)); // false when already gone: fine
-        } catch (err) {
-          throw new Error(`Memcached DELETE ${key} failed: ${(err as Error).message}`);
-        }
-        this.traffic.request('memcached');
-      }));
+      await Promise.all(batch.map((key) => this.values.remove(checkedValueKey(key), key)));
       await this.index.removed(batch);
     }
   }

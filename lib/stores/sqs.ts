@@ -6,6 +6,7 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import type { z } from 'zod';
+import { checkedPayload } from '../comm/payload-limits';
 import type { TrafficCounter } from '../metrics/traffic';
 import { nameSdkFailures, SQS_ROLE } from './sdk-failures';
 
@@ -72,7 +73,7 @@ export class SqsQueue<S extends z.ZodType> {
     // Validate what we send as strictly as what we accept: a bad message is our bug, caught here.
     const checked = this.opts.schema.safeParse(message);
     if (!checked.success) throw new Error(`refusing to send an invalid message to ${this.name}: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    const body = JSON.stringify(message);
+    const body = checkedPayload('SQS message', this.name, message);
     await this.opts.client.send(new SendMessageCommand({ QueueUrl: this.url, MessageBody: body }));
     this.opts.traffic?.wrote('sqs', Buffer.byteLength(body));
   }

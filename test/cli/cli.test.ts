@@ -23,7 +23,7 @@ test('an unknown framework lists the known ones', async () => {
 test('an option value outside its choices names the option and the allowed values', async () => {
   const { code, err } = await runCli('run', 'allreduce', '--model', 'resnet');
   expect(code).toBe(2);
-  expect(err).toContain("option '--model <kind>' argument 'resnet' is invalid. Allowed choices are lr, svm, mlp, cnn.");
+  expect(err).toContain("option '--model <kind>' argument 'resnet' is invalid. Allowed choices are lr, svm, mlp, cnn, mobilenet, mobilenetv3-small, resnet18.");
 });
 
 test('a non-number and an out-of-range number are refused naming the flag', async () => {

@@ -51,7 +51,10 @@ function fakeResults(framework: string, accuracies: number[], seconds: number, c
     final: { testAccuracy: accuracies[accuracies.length - 1], testLoss: 0.1, paramsDigest: 'x', numParams: 10 },
     traffic: { bytesWritten: 2e6, bytesRead: 3e6 } as RunResults['traffic'],
     invocations: { count: 1, byFunction: {} },
-    cost: { usd: costUsd, breakdown: { lambda: costUsd, stepFunctions: 0, s3: 0, sqs: 0, ec2: 0 }, assumptions: '' },
+    cost: {
+      usd: costUsd, idleUsdPerHour: 0, assumptions: '',
+      breakdown: { lambda: costUsd, stepFunctions: 0, s3: 0, sqs: 0, dynamodb: 0, elastiCache: 0, ec2: 0, vpcEndpoints: 0, dataTransfer: 0 },
+    },
   };
 }
 

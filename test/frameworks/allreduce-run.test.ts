@@ -5,6 +5,7 @@ import { resolveTrainingConfig, type TrainingConfigInput } from '../../lib/frame
 import type { LocalRuntime } from '../../lib/local/runtime';
 import { LocalRunError, trainLocally } from '../../lib/local/train-locally';
 import { handOverLimitSeconds } from '../helpers/hand-over-limit';
+import { expectedModelEngine } from '../helpers/model-engine';
 
 // AllReduce end to end through the real parts: s3rver, the Lambda API emulator, the service's own
 // handlers in separate processes. Synthetic data keeps each run to a few seconds.
@@ -25,7 +26,7 @@ test('trains to high accuracy and writes the results file', async () => {
   expect(results.final.testAccuracy).toBeGreaterThan(0.85);
   expect(results.epochs).toHaveLength(2);
   expect(results.epochs[1].trainLoss).toBeLessThan(results.epochs[0].trainLoss);
-  expect(results.backend).toBe('wasm');
+  expect(results.backend).toBe(expectedModelEngine());
   expect(results.final.paramsDigest).toMatch(/^[0-9a-f]{64}$/);
   // one trigger + one invocation per worker; both workers moved gradients through S3
   expect(results.invocations.byFunction).toMatchObject({ trigger: { count: 1 }, worker: { count: 2 } });
@@ -65,7 +66,7 @@ test('a worker killed mid-run fails the run with a message naming it, without ha
     }
   }, 100);
   const t0 = Date.now();
-  const err = await run({ epochs: 50, syncTimeoutSeconds: 3 }, { onRuntime: (r) => { runtime = r; } }).catch((e: unknown) => e);
+  const err = await run({ epochs: 50, syncTimeoutSeconds: 3 }, { endOnProcessDeath: false, onRuntime: (r) => { runtime = r; } }).catch((e: unknown) => e);
   clearInterval(killer);
   expect(err).toBeInstanceOf(LocalRunError);
   expect((err as Error).message).toMatch(/worker 1 sent no gradient for e\d+\/b\d+ within 3 s/);

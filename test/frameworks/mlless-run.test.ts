@@ -117,7 +117,7 @@ test('a worker killed mid-run makes the supervisor fail the run naming it, withi
       }
     }).catch(() => undefined).finally(() => { checking = false; });
   }, 200);
-  const err = await run('mlless', { epochs: 50, batchSize: 64, syncTimeoutSeconds: 3 }, { runId, onRuntime: (r) => { runtime = r; } }).catch((e: unknown) => e);
+  const err = await run('mlless', { epochs: 50, batchSize: 64, syncTimeoutSeconds: 3 }, { runId, endOnProcessDeath: false, onRuntime: (r) => { runtime = r; } }).catch((e: unknown) => e);
   clearInterval(killer);
   expect(killedAt).toBeGreaterThan(0);
   expect(err).toBeInstanceOf(LocalRunError);

@@ -5,6 +5,7 @@ import { resolveTrainingConfig, type TrainingConfigInput } from '../../lib/frame
 import { LOCAL_BUCKET } from '../../lib/local/runtime';
 import { LocalRunError, trainLocally } from '../../lib/local/train-locally';
 import { decodeTensor } from '../../lib/ml/tensor';
+import { expectedModelEngine } from '../helpers/model-engine';
 
 // The GPU baseline end to end through the real parts: s3rver, the service's trigger handler in the
 // Lambda emulator, and the trainer (gpu/job.ts) as a process of the runtime's job server.
@@ -36,13 +37,13 @@ test('trains the model AllReduce trains, with the same hyperparameters, in one p
 
   // One trigger invocation; the trainer is a job, priced as the g4dn.xlarge it stands for.
   expect(gpu.invocations.byFunction).toEqual({ trigger: expect.objectContaining({ count: 1 }) });
-  expect(gpu.backend).toBe('wasm');
+  expect(gpu.backend).toBe(expectedModelEngine());
   expect(gpu.epochs[0].syncSeconds).toBe(0);
   expect(gpu.cost.breakdown.ec2).toBeCloseTo(0.526 * gpu.wallSeconds / 3600, 8);
   expect(gpu.traffic.bytesRead).toBeGreaterThan(4096 * 32 * 4); // the whole training set, read once
 
   const log = readFileSync(path.join(runsDir, gpu.runId, 'logs', 'trainer.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  expect(log.find((l) => l.message === 'trainer started')).toMatchObject({ runId: gpu.runId, rowsPerStep: 128, backend: 'wasm' });
+  expect(log.find((l) => l.message === 'trainer started')).toMatchObject({ runId: gpu.runId, rowsPerStep: 128, backend: expectedModelEngine() });
   expect(log.find((l) => l.message === 'epoch finished')).toMatchObject({ epoch: 1, testAccuracy: gpu.final.testAccuracy });
   expect(log[log.length - 1]).toMatchObject({ message: 'JOB END', exitCode: 0 });
 }, 120_000);

@@ -16,6 +16,7 @@ import { loadJson } from '../../lib/stores/json';
 import { createLocalS3Client } from '../../lib/stores/s3-client';
 import { S3Store } from '../../lib/stores/s3';
 import { createLogger } from '../../lib/util/log';
+import { expectedModelEngine } from '../helpers/model-engine';
 
 // The AWS path without AWS: the trigger's EC2 launcher queues runs in a real (local) S3 bucket and
 // starts the instance through an EC2 client (a fake: there is no local EC2); then the instance's
@@ -94,7 +95,7 @@ test('the instance\'s job runner trains every queued run from the bucket, then e
   const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
   expect(lines[lines.length - 1]).toMatchObject({ message: 'queue empty', trained: ['gpu-test-a', 'gpu-test-b'], failed: [] });
   for (const runId of ['gpu-test-a', 'gpu-test-b']) {
-    expect(await loadJson(store, runKeys(runId).done)).toMatchObject({ numParams: 4740, reports: [{ rank: 0, backend: 'wasm' }] });
+    expect(await loadJson(store, runKeys(runId).done)).toMatchObject({ numParams: 4740, reports: [{ rank: 0, backend: expectedModelEngine() }] });
     expect(await loadJson(store, runKeys(runId).epochSummary(1))).toMatchObject({ epoch: 1 });
     expect(await readRunFailure(store, runId)).toBeUndefined();
   }

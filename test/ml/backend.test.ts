@@ -16,10 +16,10 @@ const REPO = path.resolve(__dirname, '../..');
 const WASM_DIST = path.join(REPO, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
 
 describe('initBackend in this process', () => {
-  beforeAll(() => initBackend());
+  beforeAll(() => initBackend('wasm'));
 
   it('runs on wasm with SIMD, files found in the installed package', async () => {
-    const info = await initBackend();
+    const info = await initBackend('wasm');
     expect(info.name).toBe('wasm');
     expect(info.detail).toBe(`simd, files from ${WASM_DIST}`);
     expect(tf.getBackend()).toBe('wasm');
@@ -51,9 +51,9 @@ describe('resolvePreference', () => {
 
   it('names the source of a bad value', () => {
     expect(() => resolvePreference('auto', { MLTRAIN_TF_BACKEND: 'gpu' })).toThrow(
-      "MLTRAIN_TF_BACKEND must be one of auto, tfjs-node, wasm, cpu, got 'gpu'",
+      "MLTRAIN_TF_BACKEND must be one of auto, tfjs-node, native, wasm, cpu, got 'gpu'",
     );
-    expect(() => resolvePreference('webgl' as never, {})).toThrow("backend preference must be one of auto, tfjs-node, wasm, cpu, got 'webgl'");
+    expect(() => resolvePreference('webgl' as never, {})).toThrow("backend preference must be one of auto, tfjs-node, native, wasm, cpu, got 'webgl'");
   });
 });
 
@@ -112,7 +112,8 @@ describe('a fresh process', () => {
   function probe(preference: string, env: Record<string, string>): Record<string, any> {
     const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures/backend-probe.ts'), preference], {
       cwd: REPO,
-      env: { ...process.env, MLTRAIN_TF_BACKEND: '', ...env },
+      // No native engine: these probes are about the tfjs backends (native-engine.test.ts covers it).
+      env: { ...process.env, MLTRAIN_TF_BACKEND: '', MLTRAIN_NATIVE_ADDON: '/nonexistent/mltrain_native.node', ...env },
       encoding: 'utf8',
       timeout: 30_000,
     });

@@ -33,7 +33,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe('BatchMatMul replacement gradient', () => {
   beforeAll(async () => {
-    expect((await initBackend()).name).toBe('wasm');
+    expect((await initBackend('wasm')).name).toBe('wasm');
   });
 
   // y = op(a)·op(b) with op(a): 5×7, op(b): 7×3; loss = sum(y ⊙ r) so dL/dy = r.

@@ -23,7 +23,7 @@ function train(kind: ModelKind, steps: number): { accuracy: number } {
 
 describe('training on MNIST', () => {
   beforeAll(async () => {
-    expect((await initBackend()).name).toBe('wasm');
+    expect((await initBackend('wasm')).name).toBe('wasm');
   });
 
   it('MLP 784-128-10 reaches ≥ 90% test accuracy after 300 steps of 64', () => {

@@ -4,28 +4,19 @@ import { loadMnist } from '../../lib/ml/data/mnist';
 import { takeRows } from '../../lib/ml/data/shards';
 import { makeSyntheticSplit } from '../../lib/ml/data/synthetic';
 import type { Dataset } from '../../lib/ml/data/types';
-import { createModel, type Batch, type FlatModel, type ModelKind, type ModelSpec } from '../../lib/ml/models';
+import { createModel, type FlatModel, type ModelKind, type ModelSpec } from '../../lib/ml/models';
 import { createOptimizer } from '../../lib/ml/optimizers';
 import { createRng } from '../../lib/ml/random';
+import { randomBatch } from '../helpers/random-batch';
 
 /** Small problems so finite differences over many parameters stay cheap. */
-const TINY: Record<ModelKind, ModelSpec> = {
+const TINY: Record<'lr' | 'svm' | 'mlp' | 'cnn', ModelSpec> = {
   lr: { inputShape: [6], numClasses: 4, seed: 1 },
   svm: { inputShape: [6], numClasses: 4, seed: 1 },
   mlp: { inputShape: [6], numClasses: 4, hiddenUnits: [5], seed: 1 },
   cnn: { inputShape: [12, 12, 1], numClasses: 4, seed: 1 },
 };
-const KINDS: ModelKind[] = ['lr', 'svm', 'mlp', 'cnn'];
-
-function randomBatch(spec: ModelSpec, count: number, seed: number): Batch {
-  const rng = createRng(seed);
-  const features = spec.inputShape.reduce((a, b) => a * b, 1);
-  return {
-    x: Float32Array.from({ length: count * features }, () => rng.normal()),
-    y: Uint8Array.from({ length: count }, () => rng.int(spec.numClasses)),
-    count,
-  };
-}
+const KINDS = ['lr', 'svm', 'mlp', 'cnn'] as const;
 
 function sameBits(a: Float32Array, b: Float32Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -54,7 +45,7 @@ function track(model: FlatModel): FlatModel {
 }
 
 beforeAll(async () => {
-  expect((await initBackend()).name).toBe('wasm');
+  expect((await initBackend('wasm')).name).toBe('wasm');
 });
 afterAll(() => models.forEach((m) => m.dispose()));
 
@@ -87,7 +78,7 @@ describe('structure', () => {
   });
 
   it('rejects bad specs naming the field', () => {
-    expect(() => createModel('rnn' as ModelKind, { inputShape: [4], numClasses: 2 })).toThrow("model kind must be one of lr, svm, mlp, cnn, got 'rnn'");
+    expect(() => createModel('rnn' as ModelKind, { inputShape: [4], numClasses: 2 })).toThrow("model kind must be one of lr, svm, mlp, cnn, mobilenet, mobilenetv3-small, resnet18, got 'rnn'");
     expect(() => createModel('lr', { inputShape: [4], numClasses: 1 })).toThrow('numClasses must be an integer ≥ 2, got 1');
     expect(() => createModel('lr', { inputShape: [0], numClasses: 2 })).toThrow('inputShape must be a non-empty list of positive integers, got [0]');
     expect(() => createModel('lr', { inputShape: [4], numClasses: 2, hiddenUnits: [3] })).toThrow('hiddenUnits applies only to mlp, not lr');

@@ -94,6 +94,12 @@ describe('validateManifest', () => {
     expect(validateManifest(JSON.parse(JSON.stringify(good())))).toEqual(good());
   });
 
+  it('keeps the crop-flip augmentation mark and refuses any other', () => {
+    const augmented = { ...good(), augmentation: 'crop-flip' as const };
+    expect(validateManifest(JSON.parse(JSON.stringify(augmented)))).toEqual(augmented);
+    expect(() => validateManifest({ ...good(), augmentation: 'rotate' })).toThrow(`manifest.augmentation must be 'crop-flip', got "rotate"`);
+  });
+
   const mutate = (change: (m: any) => void): unknown => {
     const m: any = JSON.parse(JSON.stringify(good()));
     change(m);

@@ -1,25 +1,18 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import AdmZip from 'adm-zip';
+import { packageService } from './packaged';
 
 // `serverless package --param workers=3` (osls) runs offline with no AWS credentials; the template
 // it writes is what `sls deploy` would create: the plugin's queues and Redis included.
 
-const ROOT = path.join(__dirname, '..', '..');
-const SERVICE = path.join(ROOT, 'services', 'mlless');
 let outDir: string;
 let resources: Record<string, { Type: string; Properties: Record<string, any> }>;
 
-beforeAll(() => {
-  outDir = mkdtempSync(path.join(os.tmpdir(), 'mlless-package-'));
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'no-such-profile' };
-  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'dev', '--param', 'workers=3', '--package', outDir], { cwd: SERVICE, env, stdio: 'pipe' });
-  resources = JSON.parse(readFileSync(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
-}, 120_000);
-
-afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+beforeAll(async () => {
+  const packaged = await packageService('mlless', ['workers=3']); // shared with template-integrity.test.ts
+  outDir = packaged.dir;
+  resources = packaged.template.Resources;
+}, 600_000);
 
 const fn = (name: string) => resources[`${name}LambdaFunction`].Properties;
 

@@ -1,36 +1,18 @@
-import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
+import { packageService } from './packaged';
 
 // `serverless package` of services/scatter-reduce for the channels besides s3 (whose row is in
-// services.test.ts), offline with no AWS credentials. The three packagings run at once, each from
-// its own copy of the service folder (serverless-esbuild builds inside it), placed beside the
-// original so that relative paths still hold.
+// services.test.ts), offline with no AWS credentials (packaged.ts: each from its own copy of the
+// service folder, shared with the other packaging tests).
 
-const ROOT = path.join(__dirname, '..', '..');
-const SERVICE = path.join(ROOT, 'services', 'scatter-reduce');
 const CHANNELS = ['redis', 'memcached', 'dynamodb'] as const;
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
 
 const templates: Record<string, Resources> = {};
-const cleanup: string[] = [];
 
 beforeAll(async () => {
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'no-such-profile' };
-  await Promise.all(CHANNELS.map(async (channel) => {
-    const copy = path.join(ROOT, 'services', `.package-scatter-reduce-${channel}-${process.pid}`);
-    const out = mkdtempSync(path.join(os.tmpdir(), `scatter-reduce-package-${channel}-`));
-    cleanup.push(copy, out);
-    cpSync(SERVICE, copy, { recursive: true, filter: (src) => !/\.(esbuild|serverless)$/.test(src) });
-    await promisify(execFile)(path.join(ROOT, 'node_modules', '.bin', 'serverless'),
-      ['package', '--stage', 'dev', '--param', `channel=${channel}`, '--package', out], { cwd: copy, env });
-    templates[channel] = JSON.parse(readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
-  }));
-}, 300_000);
-
-afterAll(() => { for (const dir of cleanup) rmSync(dir, { recursive: true, force: true }); });
+  // Shared with template-integrity.test.ts through packaged.ts (each from its own copy of the service folder).
+  for (const channel of CHANNELS) templates[channel] = (await packageService('scatter-reduce', [`channel=${channel}`])).template.Resources;
+}, 900_000);
 
 const fn = (channel: string, name: string) => templates[channel][`${name}LambdaFunction`].Properties;
 const statements = (channel: string) => templates[channel].IamRoleLambdaExecution.Properties.Policies[0].PolicyDocument.Statement as any[];

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -6,13 +6,13 @@ import path from 'node:path';
 import AdmZip from 'adm-zip';
 import { ParameterServerClient } from '../../lib/ps/client';
 import { LAMBDA_LIMITS } from '../../plugins/mltrain/src/layers/limits';
+import { packageService } from './packaged';
 
 // `serverless package` (osls) of every service, offline with no AWS credentials: the generated
 // CloudFormation template is what `sls deploy` would create. One row per service (each packaged
 // once, ~6 s); the checks every service gets run on every row, and a row's `extra` holds what is
 // particular to it. Add a row when you add a service.
 
-const ROOT = path.join(__dirname, '..', '..');
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string | string[]; Metadata?: Record<string, unknown> };
 export interface Packaged {
@@ -96,7 +96,7 @@ const SERVICES: ServiceRow[] = [
       trigger: { memory: 512, timeout: 60, layers: [], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_GPU_INSTANCE_ID: { Ref: 'MltrainGpuInstance' } } },
     },
     iam: [
-      [['s3:GetObject', 's3:PutObject'], bucketObjects('DataBucket')],
+      [['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], bucketObjects('DataBucket')], // serverless.base.yml's, shared by every service
       [['s3:ListBucket'], bucketArn('DataBucket')],
       [['ec2:StartInstances'], { 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/${MltrainGpuInstance}' }],
     ],
@@ -220,19 +220,14 @@ async function checkPsService({ resources, template, dir, zipEntries }: Packaged
 
 describe.each(SERVICES)('services/$service', (row) => {
   const p = {} as Packaged;
-  beforeAll(() => {
-    p.dir = mkdtempSync(path.join(os.tmpdir(), `package-${row.service}-`));
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'no-such-profile' };
-    const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'dev', '--package', p.dir, ...(row.args ?? [])],
-      { cwd: path.join(ROOT, 'services', row.service), env, encoding: 'utf8' });
-    p.output = `${run.stdout}${run.stderr}`; // osls prints its notices on stderr
-    if (run.status !== 0) throw new Error(`sls package of services/${row.service} failed:\n${p.output}`);
-    p.template = JSON.parse(readFileSync(path.join(p.dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  beforeAll(async () => {
+    // Shared with the other packaging tests (packaged.ts): the template-integrity test checks these same templates.
+    const packaged = await packageService(row.service, (row.args ?? []).filter((a) => a !== '--param'));
+    Object.assign(p, packaged);
     p.resources = p.template.Resources;
     p.fn = (name) => p.resources[`${name[0].toUpperCase()}${name.slice(1)}LambdaFunction`].Properties;
     p.zipEntries = (file) => new AdmZip(path.join(p.dir, file)).getEntries().map((e) => e.entryName);
-  }, 180_000);
-  afterAll(() => rmSync(p.dir, { recursive: true, force: true }));
+  }, 600_000);
 
   test('functions: nodejs22.x on arm64, memory, timeout, layers, VPC and environment as declared', () => {
     const declared = Object.keys(p.resources).filter((id) => p.resources[id].Type === 'AWS::Lambda::Function' && id.endsWith('LambdaFunction'));

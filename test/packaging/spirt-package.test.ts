@@ -1,30 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { localRoundDefinition } from '../../lib/local/frameworks/spirt';
+import { packageService } from './packaged';
 
 // `serverless package` of services/spirt, offline, for N = 1, 4 and 20 batches: the template holds
 // the plugin's state machine with N parallel gradient computations, and that definition is the one
 // the local runtime executes (Task resources aside: function ARNs there, function names here).
 
-const ROOT = path.join(__dirname, '..', '..');
-const SERVICE = path.join(ROOT, 'services', 'spirt');
 type Template = { Resources: Record<string, { Type: string; Properties: Record<string, any> }>; Outputs: Record<string, unknown> };
 const templates = new Map<number, Template>();
-let outDir: string;
 
-beforeAll(() => {
-  outDir = mkdtempSync(path.join(os.tmpdir(), 'spirt-package-'));
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'no-such-profile' };
-  for (const n of [1, 4, 20]) {
-    const dir = path.join(outDir, `n${n}`);
-    execFileSync(path.join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'dev', '--package', dir, '--param', `batches=${n}`], { cwd: SERVICE, env, stdio: 'pipe' });
-    templates.set(n, JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8')));
-  }
-}, 600_000);
-
-afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+beforeAll(async () => {
+  // Shared with template-integrity.test.ts through packaged.ts.
+  for (const n of [1, 4, 20]) templates.set(n, (await packageService('spirt', [`batches=${n}`])).template as Template);
+}, 900_000);
 
 /** The packaged definition with each ${placeholder} resolved to the function key it stands for. */
 function packagedDefinition(t: Template): Record<string, unknown> {

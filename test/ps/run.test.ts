@@ -65,7 +65,7 @@ test('a worker killed mid-run fails the run with a message naming it, without ha
     }
   }, 100);
   const t0 = Date.now();
-  const err = await run('ps', { epochs: 50, syncTimeoutSeconds: 3 }, { runId, onRuntime: (r) => { runtime = r; remember(r); } }).catch((e: unknown) => e);
+  const err = await run('ps', { epochs: 50, syncTimeoutSeconds: 3 }, { runId, endOnProcessDeath: false, onRuntime: (r) => { runtime = r; remember(r); } }).catch((e: unknown) => e);
   clearInterval(killer);
   expect(err).toBeInstanceOf(LocalRunError);
   expect((err as Error).message).toMatch(/^run ps-killed-worker failed: parameter server: worker 1 sent no gradient for step [1-9]\d* within 3 s \(run ps-killed-worker, worker 0 waited for version \d+\) \(detected by worker 0\)$/);

@@ -1,7 +1,7 @@
 import { batchesFrom } from '../../plugins/mltrain/src/state-machines';
 import { spirtRoundDefinition, taskFunctions } from '../../lib/frameworks/spirt/state-machine';
 
-// The generated round: the seeds' chain of states, N parallel batches, Retry and Catch on every
+// The generated round: the chain of states in docs/frameworks/spirt.md, N parallel batches, Retry and Catch on every
 // Task, JSONPath only and no secret in any Task's parameters.
 
 type State = Record<string, any>;

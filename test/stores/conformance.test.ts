@@ -4,7 +4,7 @@ import { WaitTimeoutError } from '../../lib/util/wait';
 import { payload, startStoreServer, STORE_KINDS, type StoreServer } from './helpers';
 
 // One behaviour for the whole storage layer: the same tests run against S3 (s3rver), Redis
-// (redis-server), Memcached (memcached -I 128m) and DynamoDB (dynalite), each a real server.
+// (redis-server), Memcached (memcached -I 1m, ElastiCache's default) and DynamoDB (dynalite), each a real server.
 
 describe.each(STORE_KINDS)('%s store', (kind) => {
   let server: StoreServer;

@@ -54,7 +54,8 @@ export async function startStoreServer(kind: StoreKind): Promise<StoreServer> {
       };
       break;
     case 'memcached':
-      server = await startMemcached();
+      // ElastiCache's default largest item (1 MB): larger values must go through in parts.
+      server = await startMemcached({ maxItemMb: 1 });
       open = (traffic) => {
         const client: memjs.Client = createMemcachedClient(server.endpoint);
         closers.push(() => client.close());

@@ -1,14 +1,16 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { initBackend } from '../../ml/backend';
 import { REPO_ROOT } from '../../local/runtime';
 import { findOnPath } from '../../local/servers/binary';
+import { aptInstall } from '../../local/setup/prerequisites';
 import { startRedis } from '../../local/servers/redis';
 import type { ProcessServer } from '../../local/servers/types';
 import { TensorClient } from '../../stores/tensor-client';
 import { ensureTensorModule, TENSOR_MODULE_PATH, tensorModuleState } from '../../stores/tensor-module';
+import { buildNativeEngine, nativeEngineCheck } from './native-check';
 
 // mltrain doctor: what a local run needs, whether this machine has it, and how to get what is missing.
 
@@ -27,7 +29,7 @@ export async function doctorCommand(opts: { fix?: boolean }): Promise<number> {
   const missing = [...new Set(checks.filter((c) => !c.ok).flatMap((c) => c.aptPackages ?? []))];
   if (opts.fix && missing.length) {
     process.stdout.write(`installing ${missing.join(' ')} with apt-get\n`);
-    install(missing);
+    aptInstall(missing, process.getuid?.() === 0 ? 'root' : 'sudo', true);
   }
   if (opts.fix && tensorModuleState() !== 'built') {
     process.stdout.write('building the Redis tensor module (make -C redisai)\n');
@@ -36,6 +38,11 @@ export async function doctorCommand(opts: { fix?: boolean }): Promise<number> {
     } catch (err) {
       process.stdout.write(`${(err as Error).message}\n`);
     }
+  }
+  if (opts.fix && !checks.find((c) => c.name === 'native engine')?.ok) {
+    process.stdout.write('building the native engine (make -C native)\n');
+    const error = buildNativeEngine();
+    if (error !== undefined) process.stdout.write(`${error}\n`);
   }
   if (opts.fix) checks = await runChecks();
   for (const c of checks) process.stdout.write(`${c.ok ? 'ok  ' : c.optional ? 'warn' : 'FAIL'}  ${c.name.padEnd(22)} ${c.detail}\n`);
@@ -52,6 +59,7 @@ async function runChecks(): Promise<Check[]> {
     { name: 'node', ok: major > 20 || (major === 20 && minor >= 19), detail: `v${process.versions.node} (needs >= 20.19)` },
     { name: 'serverless CLI', ok: cli.name === 'osls', detail: cli.name === 'osls' ? `osls ${cli.version} installed as serverless` : `node_modules/serverless is ${cli.name ?? 'missing'}: run npm ci (package.json overrides it with osls)` },
     { name: 'tfjs backend', ok: backend.ok, detail: backend.detail },
+    nativeEngineCheck(),
     { name: 'tfjs-node (optional)', ok: tfjsNodeLoads(), optional: true, detail: tfjsNodeLoads() ? 'loads: native TensorFlow is used' : 'not installed (needs a libtensorflow download): the wasm backend is used' },
     binaryCheck('redis-server', ['--version'], 'redis-server', 'SPIRT peers and MLLESS (not needed by allreduce)'),
     binaryCheck('memcached', ['-V'], 'memcached', 'the memcached channel of LambdaML (not needed by allreduce)'),
@@ -123,16 +131,4 @@ function tfjsNodeLoads(): boolean {
   } catch {
     return false;
   }
-}
-
-function install(packages: string[]): void {
-  const asRoot = process.getuid?.() === 0;
-  const run = (args: string[]) => {
-    const command = asRoot ? args : ['sudo', ...args];
-    execFileSync(command[0], command.slice(1), { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  };
-  run(['apt-get', 'update']);
-  run(['apt-get', 'install', '-y', '--no-install-recommends', ...packages]);
-  // Debian starts the packaged services; mltrain starts its own servers on free ports instead.
-  for (const service of packages) spawnSync('service', [service, 'stop'], { stdio: 'ignore' });
 }

@@ -25,7 +25,7 @@ export interface WorkerDeps extends DataParallelWorkerDeps {
 export type WorkerOutcome = DataParallelWorkerOutcome;
 
 /**
- * One worker of a LambdaML collective (frameworks.md §3): for every batch of its shard, compute
+ * One worker of a LambdaML collective (docs/frameworks/allreduce.md, scatter-reduce.md): for every batch of its shard, compute
  * the gradient, average it with every other worker through the channel (AllReduce or
  * ScatterReduce), and step the optimizer.
  */

@@ -36,7 +36,7 @@ export const GPU_NATIVE_MODULES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfj
 export const initGpuBackend = (): Promise<BackendInfo> => initBackend('auto', { nativeModules: GPU_NATIVE_MODULES });
 
 /**
- * The GPU baseline (frameworks.md §4): one process trains the run recorded in the bucket on the
+ * The GPU baseline (docs/frameworks/gpu.md): one process trains the run recorded in the bucket on the
  * whole training set, with the hyperparameters of the data-parallel run it is compared against
  * (config.workers × config.batchSize rows per step, the same learning rate; see
  * data-parallel-batch.ts), and leaves the same epoch summaries, progress and done files as the

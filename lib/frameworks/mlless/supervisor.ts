@@ -53,7 +53,7 @@ const LEASE_RENEW_MS = 15_000;
 const PROCESSED_MAX_AGE_MS = 20_000;
 
 /**
- * MLLESS's supervisor (frameworks.md §2): starts the workers, collects one report per worker per
+ * MLLESS's supervisor (docs/frameworks/mlless.md): starts the workers, collects one report per worker per
  * step, records the global loss, applies the stop rule, and tells every worker which updates to
  * fetch (and whether to stop). A worker that falls silent fails the run, named, within the
  * configured --sync-timeout; the other workers are told to stop at once.

@@ -41,7 +41,7 @@ export type WorkerOutcome =
 const FAILURE_CHECK_MS = 10_000;
 
 /**
- * One MLLESS worker (frameworks.md §2). Per step: compute the gradient of the next minibatch, add it
+ * One MLLESS worker (docs/frameworks/mlless.md). Per step: compute the gradient of the next minibatch, add it
  * to the accumulated update, store what the significance filter lets through (sparse) in Redis,
  * report {step, loss, updateKey} to the supervisor, wait for its decision, fetch the updates it
  * lists, average them and step the optimizer; until told to stop.

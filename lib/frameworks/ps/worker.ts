@@ -26,7 +26,7 @@ export interface PsWorkerDeps extends DataParallelWorkerDeps {
 type PsWorker = WorkerInvocation<WorkerEvent, PsWorkerDeps>;
 
 /**
- * One worker of LambdaML's hybrid parameter server (frameworks.md §3): for every batch of its shard,
+ * One worker of LambdaML's hybrid parameter server (docs/frameworks/ps.md): for every batch of its shard,
  * pull the current model, compute the gradient, push it. The server applies the mean of the N
  * workers' gradients with the run's optimizer, so step g is computed on model version g.
  */

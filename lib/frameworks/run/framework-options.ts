@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// Options that only some frameworks take (shared/spec/cli-and-results.md). Each is declared once
+// Options that only some frameworks take (docs/cli.md, options of one framework). Each is declared once
 // here; the catalog says which framework takes which and with what default, so the CLI and the
 // trigger events refuse an option given to a framework it does not apply to.
 

@@ -9,7 +9,7 @@ import { frameworkOptionFields, type FrameworkOptionName, type FrameworkOptions 
 /** A run's id in events: it names keys, queues and executions, so it is kept short and plain. */
 export const runIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}$/, 'must be 3-63 lowercase letters, digits and dashes');
 
-export const MODEL_KINDS = ['lr', 'svm', 'mlp', 'cnn'] as const;
+export const MODEL_KINDS = ['lr', 'svm', 'mlp', 'cnn', 'mobilenet', 'mobilenetv3-small', 'resnet18'] as const;
 export const OPTIMIZERS = ['sgd', 'adam'] as const;
 
 export const trainingConfigSchema = z.object({
@@ -26,6 +26,10 @@ export const trainingConfigSchema = z.object({
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
   /** How long a worker waits for the others at a synchronisation point before failing the run. */
   syncTimeoutSeconds: z.number().positive().max(900).default(120),
+  /** cifar10: folder of the official binary files; trainSamples/testSamples bound the data. */
+  dataDir: z.string().min(1).optional(),
+  trainSamples: z.number().int().min(1).optional(),
+  testSamples: z.number().int().min(1).optional(),
   ...optionalFields(),
 }).strict();
 

@@ -1,7 +1,7 @@
 import { createRng, deriveSeed } from '../../ml/random';
 import type { SpirtConfig } from './events';
 
-// Attacks for robustness experiments (the seeds' attacks.py): the last `attackers` peers misbehave.
+// Attacks for robustness experiments (docs/frameworks/spirt.md: sign flip, Gaussian noise, label flip): the last `attackers` peers misbehave.
 
 export function isAttacker(peer: number, config: Pick<SpirtConfig, 'attack' | 'attackers' | 'workers'>): boolean {
   return config.attack !== 'none' && peer >= config.workers - config.attackers;

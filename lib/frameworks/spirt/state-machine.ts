@@ -1,6 +1,6 @@
 import { MAX_BATCHES } from '../run/framework-options';
 
-// SPIRT's per-round state machine (frameworks.md §1), generated for N parallel batches. The same
+// SPIRT's per-round state machine (docs/frameworks/spirt.md), generated for N parallel batches. The same
 // generator feeds the Serverless plugin (Task resources are function ARNs) and the local runtime
 // (Task resources are function names), so what runs locally is what gets deployed.
 

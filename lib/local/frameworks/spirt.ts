@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { SPIRT_ENV } from '../../frameworks/spirt/deps';
 import { PEER_DIRECTORY_ENV, type PeerDatabaseAddress } from '../../frameworks/spirt/peer-directory';
 import { spirtRoundDefinition, type SpirtFunctionKey } from '../../frameworks/spirt/state-machine';
 import { ensureTensorModule } from '../../stores/tensor-module';
 import { startRedis } from '../servers/redis';
 import type { ProcessServer } from '../servers/types';
+import type { LocalFrameworkSetup } from './registry';
 
 // What a local SPIRT run needs beyond the common servers: one redis-server with the tensor module
 // per peer, each with its own password, and the round's state machine for the run's N batches.
@@ -52,23 +54,17 @@ export function localRoundDefinition(batches: number, functionName: (key: SpirtF
 }
 
 /** The local stand-ins a SPIRT run needs, started before the runtime and wired in after it. */
-export interface LocalFrameworkSetup {
-  environmentOverrides: Record<string, string>;
-  /** Process ids of the peer databases, by peer (tests kill one to check the heartbeat). */
-  peerDatabasePids: number[];
-  afterStart(runtime: { functionName(service: string, key: string): string; stepFunctions: { register(name: string, definition: Record<string, unknown>): void } }): void;
-  stop(): Promise<void>;
-}
-
-export async function prepareSpirtLocal(config: { workers: number; batches?: number }, runDir: string): Promise<LocalFrameworkSetup> {
+export async function prepareSpirtLocal(config: { workers: number; batches?: number }, runDir: string, progress: (message: string) => void): Promise<LocalFrameworkSetup> {
+  progress(`starting ${config.workers} peer databases (redis-server with the tensor module)`);
   const databases = await startPeerDatabases(config.workers, runDir);
   return {
     environmentOverrides: databases.env,
-    peerDatabasePids: databases.servers.map((s) => s.pid),
+    events: [{ type: 'peer-databases', pids: databases.servers.map((s) => s.pid) }],
     afterStart(runtime) {
-      const name = (key: string) => runtime.functionName('spirt', key);
-      // The same name the functions derive from MLTRAIN_STATE_MACHINE_NAME in serverless.yml.
-      const machine = name('trigger').replace(/-trigger$/, `-${SPIRT_STATE_MACHINE}`);
+      const name = (key: string) => runtime.functionDefinition('spirt', key).functionName;
+      // The name the functions read from MLTRAIN_STATE_MACHINE_NAME (serverless.yml sets it).
+      const machine = runtime.functionDefinition('spirt', 'trigger').environment[SPIRT_ENV.stateMachine];
+      if (!machine) throw new Error(`services/spirt/serverless.yml gives the trigger no ${SPIRT_ENV.stateMachine}`);
       runtime.stepFunctions.register(machine, localRoundDefinition(config.batches ?? 4, name));
     },
     stop: databases.stop,

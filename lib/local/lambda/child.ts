@@ -1,7 +1,7 @@
 import '../../util/polyfills';
 import { sentinel, type InitReply, type InvokeReply, type InvokeRequest } from './protocol';
 
-// A warm sandbox for one function: loads its handler once (Lambda's init phase, outside the
+// A warm sandbox for one function: loads its handler's esbuild bundle once (Lambda's init phase, outside the
 // function's timeout), then runs the invocations the emulator sends, one at a time, in the same
 // process, so module state (loaded models, clients, the TF.js backend) persists between them as on
 // Lambda. The context mirrors the parts of Lambda's context the handlers use.
@@ -18,11 +18,11 @@ function mark(kind: 'start' | 'end', requestId: string): void {
   process.stderr.write(sentinel(kind, requestId) + '\n');
 }
 
-function load(handlerFile: string, exportName: string): Handler {
-  const mod = require(handlerFile) as Record<string, unknown>;
+function load(bundle: string, exportName: string, source: string): Handler {
+  const mod = require(bundle) as Record<string, unknown>;
   const handler = mod[exportName];
   if (typeof handler !== 'function') {
-    const err = new Error(`${handlerFile} exports no function named ${exportName}`);
+    const err = new Error(`${source} exports no function named ${exportName}`);
     err.name = 'Runtime.HandlerNotFound';
     throw err;
   }
@@ -59,9 +59,16 @@ async function run(handler: Handler, req: InvokeRequest): Promise<void> {
 // If the emulator goes away (Ctrl-C, crash), so does the sandbox.
 process.on('disconnect', () => process.exit(1));
 
-const [handlerFile, exportName] = process.argv.slice(2);
+// argv: the function's bundle, its handler's export name, the source file it was built from, and
+// why the bundle could not be built (if so).
+const [bundle, exportName, source, buildError] = process.argv.slice(2);
 try {
-  const handler = load(handlerFile, exportName);
+  if (buildError) {
+    const err = new Error(buildError);
+    err.name = 'Runtime.UserCodeSyntaxError';
+    throw err;
+  }
+  const handler = load(bundle, exportName, source);
   process.on('message', (msg: InvokeRequest) => { void run(handler, msg); });
   void send({ type: 'ready', ok: true });
 } catch (err) {

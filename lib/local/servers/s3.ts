@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import type * as http from 'node:http';
 import { trackedStop } from '../processes';
 import { closeHttpServer } from './http-listener';
+import { makeS3rverReportFullDisk } from '../../stores/s3rver-disk-full';
 import { makeS3rverPutsAtomic } from './s3rver-atomic-put';
 import { makeS3rverHonourIfNoneMatch } from './s3rver-conditional-put';
 import type { RunningServer } from './types';
@@ -68,6 +69,7 @@ export async function startS3(opts: S3Options): Promise<S3Server> {
   acceptAccessKeys(opts.accessKeyIds ?? ['test', ...(process.env.AWS_ACCESS_KEY_ID ? [process.env.AWS_ACCESS_KEY_ID] : [])]);
   await fs.mkdir(opts.directory, { recursive: true });
   makeS3rverPutsAtomic();
+  makeS3rverReportFullDisk(); // after the atomic put, which it wraps: a full disk is named, not an InternalError
   makeS3rverHonourIfNoneMatch();
 
   const s3rver = new S3rver({

@@ -61,7 +61,7 @@ const operations = {
     run: (sfn: LocalStepFunctions, req: { stateMachineArn: string }) => {
       const sm = sfn.describeStateMachine(req.stateMachineArn);
       return {
-        ...sm, createdAt: seconds(sm.createdAt), status: 'ACTIVE', type: 'STANDARD',
+        ...sm, createdAt: seconds(sm.createdAt), status: 'ACTIVE',
         roleArn: `arn:aws:iam::000000000000:role/local-step-functions`,
       };
     },
@@ -71,7 +71,7 @@ const operations = {
     run: (sfn: LocalStepFunctions) => ({
       stateMachines: sfn.stateMachineNames().map((name) => {
         const sm = sfn.describeStateMachine(sfn.stateMachineArn(name));
-        return { name, stateMachineArn: sm.stateMachineArn, type: 'STANDARD', creationDate: seconds(sm.createdAt) };
+        return { name, stateMachineArn: sm.stateMachineArn, type: sm.type, creationDate: seconds(sm.createdAt) };
       }),
     }),
   },

@@ -3,11 +3,14 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type http from 'node:http';
-import type { LambdaInvoker } from '../lambda/emulator';
+import type { LambdaInvokeTarget } from '../lambda/types';
 import { LogFiles } from '../log-files';
 import { serveStepFunctionsApi, SfnApiError } from './api';
 import { LAMBDA_INVOKE_INTEGRATION, taskBindings, withoutLibraryTaskTimeout, type Definition, type TaskBinding } from './definition';
 import { LocalExecution, type ExecutionRecord, type ExecutionStatus, type TaskHandlers } from './execution';
+import { decodeToken, encodeToken } from './tokens';
+import { apiType, EXPRESS_LIMIT_MS, usageOf, workflowFrom } from './workflow';
+import type { StepFunctionsUsage, Workflow } from '../../metrics/cost';
 
 // The Step Functions API served locally: state machines registered by name, executions run in this
 // process by aws-local-stepfunctions, every Task state calling the local Lambda emulator, so the
@@ -15,13 +18,15 @@ import { LocalExecution, type ExecutionRecord, type ExecutionStatus, type TaskHa
 
 export interface LocalStepFunctionsOptions {
   /** Runs the Task states' functions (the local Lambda emulator). */
-  lambda: LambdaInvoker;
+  lambda: LambdaInvokeTarget;
   /** Folder for states-<machine>.jsonl, one line per state event. */
   logsDir: string;
   /** Definitions (Amazon States Language objects) by state machine name. */
   stateMachines?: Record<string, object>;
   region?: string;
   accountId?: string;
+  /** Standard or Express state machines (default: MLTRAIN_SFN_WORKFLOW, else standard). */
+  workflow?: Workflow;
 }
 
 interface RegisteredMachine {
@@ -31,6 +36,7 @@ interface RegisteredMachine {
   machine: StateMachine;
   handlers: TaskHandlers;
   createdAt: number;
+  workflow: Workflow;
 }
 
 export interface StartExecutionRequest {
@@ -67,6 +73,7 @@ export class LocalStepFunctions {
   private readonly idleWaiters: (() => void)[] = [];
   private readonly region: string;
   private readonly accountId: string;
+  readonly workflow: Workflow;
   private totalTransitions = 0;
   private server?: http.Server;
   private stopped = false;
@@ -75,6 +82,7 @@ export class LocalStepFunctions {
   private constructor(private readonly opts: LocalStepFunctionsOptions) {
     this.region = opts.region ?? 'us-east-1';
     this.accountId = opts.accountId ?? '000000000000';
+    this.workflow = workflowFrom(opts.workflow);
     mkdirSync(opts.logsDir, { recursive: true });
     this.logs = new LogFiles(opts.logsDir);
   }
@@ -110,7 +118,7 @@ export class LocalStepFunctions {
     }
     const handlers = Object.fromEntries(tasks.map((t) => [t.state, this.taskHandler(t)]));
     const arn = this.stateMachineArn(name);
-    this.machines.set(name, { name, arn, definition: def, machine, handlers, createdAt: this.machines.get(name)?.createdAt ?? Date.now() });
+    this.machines.set(name, { name, arn, definition: def, machine, handlers, createdAt: this.machines.get(name)?.createdAt ?? Date.now(), workflow: this.workflow });
     return arn;
   }
 
@@ -145,14 +153,19 @@ export class LocalStepFunctions {
     const record: ExecutionRecord = {
       executionArn, stateMachineArn: sm.arn, machine: sm.name, name, status: 'RUNNING', input, startDate: Date.now(), transitions: 0,
     };
+    let limit: NodeJS.Timeout | undefined;
     const execution = new LocalExecution(record, {
       onTransition: () => { this.totalTransitions++; },
       log: (line) => this.append(sm.name, { time: new Date().toISOString(), machine: sm.name, execution: name, ...line }),
-      onClose: () => { if (this.running() === 0) this.idleWaiters.splice(0).forEach((w) => w()); },
+      onClose: () => { clearTimeout(limit); if (this.running() === 0) this.idleWaiters.splice(0).forEach((w) => w()); },
     });
     this.executionsByArn.set(executionArn, execution);
     this.order.push(execution);
     execution.start(sm.machine, sm.handlers);
+    if (sm.workflow === 'express') {
+      // AWS ends an Express execution that runs past 5 minutes.
+      limit = setTimeout(() => execution.stop('States.Timeout', 'an Express execution runs for at most 5 minutes'), EXPRESS_LIMIT_MS).unref();
+    }
     return { executionArn, startDate: record.startDate };
   }
 
@@ -182,9 +195,14 @@ export class LocalStepFunctions {
     return { executions: page, ...(next ? { nextToken: next } : {}) };
   }
 
-  describeStateMachine(stateMachineArn: string): { name: string; stateMachineArn: string; definition: string; createdAt: number } {
+  describeStateMachine(stateMachineArn: string): { name: string; stateMachineArn: string; definition: string; createdAt: number; type: 'STANDARD' | 'EXPRESS' } {
     const sm = this.machineByArn(stateMachineArn);
-    return { name: sm.name, stateMachineArn: sm.arn, definition: JSON.stringify(sm.definition), createdAt: sm.createdAt };
+    return { name: sm.name, stateMachineArn: sm.arn, definition: JSON.stringify(sm.definition), createdAt: sm.createdAt, type: apiType(sm.workflow) };
+  }
+
+  /** What the executions so far are billed by: transitions (Standard), durations (Express). */
+  usage(): StepFunctionsUsage {
+    return usageOf(this.executions(), this.workflow, this.totalTransitions);
   }
 
   /** Every execution so far, oldest first. */
@@ -267,18 +285,4 @@ function namedError(name: string, message: string): Error {
   const err = new Error(message);
   err.name = name;
   return err;
-}
-
-function encodeToken(offset: number): string {
-  return Buffer.from(JSON.stringify({ offset })).toString('base64');
-}
-
-function decodeToken(token: string): number {
-  try {
-    const { offset } = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { offset?: unknown };
-    if (typeof offset === 'number' && Number.isInteger(offset) && offset >= 0) return offset;
-  } catch {
-    // reported below
-  }
-  throw new SfnApiError('InvalidToken', `Invalid Token: '${token}'`);
 }

@@ -16,7 +16,7 @@ export interface DatasetLocation {
 export async function uploadDataset(
   store: ObjectStore,
   data: { train: Dataset; test: Dataset },
-  opts: { dataset: string; workers: number; seed: number; prefix: string },
+  opts: { dataset: string; workers: number; seed: number; prefix: string; augment?: boolean },
 ): Promise<DatasetLocation & { manifest: DatasetManifest }> {
   const prefix = opts.prefix.replace(/\/$/, '');
   const train: ShardEntry[] = [];
@@ -30,6 +30,7 @@ export async function uploadDataset(
   await Promise.all([store.save(test.manifestEntry.x.key, test.x), store.save(test.manifestEntry.y.key, test.y)]);
   const manifest: DatasetManifest = {
     dataset: opts.dataset, seed: opts.seed, workers: opts.workers, createdAt: new Date().toISOString(), train, test: test.manifestEntry,
+    ...(opts.augment ? { augmentation: 'crop-flip' as const } : {}),
   };
   // The manifest goes last: its presence means every shard is in place.
   const manifestKey = `${prefix}/manifest.json`;
@@ -50,10 +51,11 @@ export async function loadManifest(store: ObjectStore, manifestKey: string, work
   return manifest;
 }
 
-export function downloadShard(store: ObjectStore, manifest: DatasetManifest, shard: number): Promise<Dataset> {
+export async function downloadShard(store: ObjectStore, manifest: DatasetManifest, shard: number): Promise<Dataset> {
   const entry = manifest.train[shard];
   if (!entry) throw new Error(`dataset has no shard ${shard} (it has ${manifest.train.length})`);
-  return download(store, entry);
+  const data = await download(store, entry);
+  return manifest.augmentation === 'crop-flip' ? { ...data, augment: { seed: manifest.seed, worker: shard } } : data;
 }
 
 export function downloadTestSet(store: ObjectStore, manifest: DatasetManifest): Promise<Dataset> {

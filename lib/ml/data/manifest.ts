@@ -23,6 +23,8 @@ export interface DatasetManifest {
   /** One shard per worker, all the same size. */
   train: ShardEntry[];
   test: ShardEntry;
+  /** Present when training batches are augmented (batches.ts). */
+  augmentation?: 'crop-flip';
 }
 
 type Json = Record<string, unknown>;
@@ -100,5 +102,6 @@ export function validateManifest(json: unknown): DatasetManifest {
   });
   const test = validateShardEntry(manifest.test, 'manifest.test');
   if (!sameShape(test, train[0])) throw new Error('manifest.test featureShape/numClasses differ from manifest.train[0]');
-  return { dataset, seed, workers, createdAt, train, test };
+  if (manifest.augmentation !== undefined) literal(manifest.augmentation, 'crop-flip', 'manifest.augmentation');
+  return { dataset, seed, workers, createdAt, train, test, ...(manifest.augmentation !== undefined ? { augmentation: 'crop-flip' as const } : {}) };
 }

@@ -90,5 +90,7 @@ export function buildNetwork(kind: ModelKind, spec: ModelSpec): Network {
       return { model: multiLayerPerceptron(spec), loss: 'softmax-cross-entropy' };
     case 'cnn':
       return { model: smallConvNet(spec), loss: 'softmax-cross-entropy' };
+    default:
+      throw new Error(`${kind} is not a tf.layers network (see models/paper)`);
   }
 }

@@ -3,9 +3,10 @@
  * Float32Array in layout order; every tensor made here is released before returning.
  */
 import * as tf from '@tensorflow/tfjs';
-import { assertFinite } from '../tensor';
 import { featureCount, type Network } from './architectures';
 import { glorotUniformParams } from './init';
+import { copyLayout } from './layout';
+import { checkBatch, evaluateInChunks, oneHot, readVariables, writeVariables } from './batch-tensors';
 import { perSampleLoss, type LossKind } from './losses';
 import type { Batch, FlatModel, LayoutEntry, ModelKind } from './types';
 
@@ -42,7 +43,7 @@ export class LayersFlatModel implements FlatModel {
   }
 
   layout(): LayoutEntry[] {
-    return this.entries.map((e) => ({ ...e, shape: [...e.shape] }));
+    return copyLayout(this.entries);
   }
 
   initialParams(seed: number): Float32Array {
@@ -51,24 +52,12 @@ export class LayersFlatModel implements FlatModel {
 
   getParams(): Float32Array {
     this.assertUsable();
-    const params = new Float32Array(this.numParams);
-    this.variables.forEach((v, i) => params.set(v.dataSync() as Float32Array, this.entries[i].offset));
-    return params;
+    return readVariables(this.variables, this.entries, this.numParams);
   }
 
   setParams(p: Float32Array): void {
     this.assertUsable();
-    if (p.length !== this.numParams) {
-      throw new Error(`params length ${p.length} does not match model parameter count ${this.numParams}`);
-    }
-    assertFinite(p, 'params');
-    tf.tidy(() => {
-      this.variables.forEach((v, i) => {
-        const { offset, size, shape } = this.entries[i];
-        // slice, not subarray: the cpu backend keeps the array it is given, and callers mutate p.
-        v.assign(tf.tensor(p.slice(offset, offset + size), shape, 'float32'));
-      });
-    });
+    writeVariables(this.variables, this.entries, p);
   }
 
   gradient(batch: Batch): { loss: number; grad: Float32Array } {
@@ -94,21 +83,7 @@ export class LayersFlatModel implements FlatModel {
   evaluate(data: Batch, chunkSize = DEFAULT_EVAL_CHUNK): { loss: number; accuracy: number } {
     this.assertUsable();
     this.checkBatch(data, 'data');
-    if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new Error(`chunkSize must be a positive integer, got ${chunkSize}`);
-    let lossSum = 0;
-    let correct = 0;
-    for (let start = 0; start < data.count; start += chunkSize) {
-      const count = Math.min(chunkSize, data.count - start);
-      tf.tidy(() => {
-        const x = tf.tensor2d(data.x.subarray(start * this.features, (start + count) * this.features), [count, this.features], 'float32');
-        const labels = data.y.subarray(start, start + count);
-        const scores = this.scores(x, false);
-        lossSum += tf.sum(perSampleLoss(this.lossKind, scores, this.oneHot(labels, count))).dataSync()[0];
-        const predicted = tf.argMax(scores, 1).dataSync();
-        for (let i = 0; i < count; i++) if (predicted[i] === labels[i]) correct++;
-      });
-    }
-    return { loss: lossSum / data.count, accuracy: correct / data.count };
+    return evaluateInChunks(data, this.shape(), this.lossKind, chunkSize, (x) => this.scores(x, false));
   }
 
   dispose(): void {
@@ -121,28 +96,16 @@ export class LayersFlatModel implements FlatModel {
     return this.model.apply(x, { training }) as tf.Tensor2D;
   }
 
-  /** Built in JS: cheaper than tf.oneHot and checks the labels on the way. */
   private oneHot(labels: ArrayLike<number>, count: number): tf.Tensor2D {
-    const values = new Float32Array(count * this.numClasses);
-    for (let i = 0; i < count; i++) values[i * this.numClasses + labels[i]] = 1;
-    return tf.tensor2d(values, [count, this.numClasses], 'float32');
+    return oneHot(labels, count, this.numClasses);
+  }
+
+  private shape() {
+    return { features: this.features, numClasses: this.numClasses, inputShape: this.inputShape };
   }
 
   private checkBatch(batch: Batch, what: string): void {
-    const { count } = batch;
-    if (!Number.isInteger(count) || count < 1) throw new Error(`${what}.count must be a positive integer, got ${count}`);
-    if (batch.x.length !== count * this.features) {
-      throw new Error(
-        `${what}.x length ${batch.x.length} does not match count ${count} × ${this.features} features (input shape [${this.inputShape.join(', ')}])`,
-      );
-    }
-    if (batch.y.length !== count) throw new Error(`${what}.y length ${batch.y.length} does not match count ${count}`);
-    for (let i = 0; i < count; i++) {
-      const label = batch.y[i];
-      if (!(label >= 0 && label < this.numClasses)) { // typed arrays hold integers already
-        throw new Error(`${what}.y[${i}] = ${label} is not a class index in [0, ${this.numClasses})`);
-      }
-    }
+    checkBatch(batch, this.shape(), what);
   }
 
   private assertUsable(): void {

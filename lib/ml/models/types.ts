@@ -1,8 +1,8 @@
 /** The model contract the training frameworks program against: parameters as one flat vector. */
 
-export type ModelKind = 'lr' | 'svm' | 'mlp' | 'cnn';
+export type ModelKind = 'lr' | 'svm' | 'mlp' | 'cnn' | 'mobilenet' | 'mobilenetv3-small' | 'resnet18';
 
-export const MODEL_KINDS: readonly ModelKind[] = ['lr', 'svm', 'mlp', 'cnn'];
+export const MODEL_KINDS: readonly ModelKind[] = ['lr', 'svm', 'mlp', 'cnn', 'mobilenet', 'mobilenetv3-small', 'resnet18'];
 
 export interface ModelSpec {
   /** Shape of one sample, e.g. [784] or [28, 28, 1]; batches always carry it flattened. */
@@ -40,5 +40,11 @@ export interface FlatModel {
   /** Mean loss over the batch and its gradient with respect to the parameters, in layout order. */
   gradient(batch: Batch): { loss: number; grad: Float32Array };
   evaluate(data: Batch, chunkSize?: number): { loss: number; accuracy: number };
+  /**
+   * Models with batch norm only: the fixed rows (e.g. the first 512 of a worker's shard) whose
+   * statistics evaluate uses, recomputed for the current parameters ("precise BN"). Without
+   * them evaluate uses the evaluated data's own statistics. Not model state: never sent.
+   */
+  setCalibration?(batch: Batch): void;
   dispose(): void;
 }

@@ -3,8 +3,10 @@ import { mllessConfiguration, type MllessPluginConfig } from './mlless/resources
 
 export type { CfnResource, GeneratedConfiguration } from './generated-types';
 
-// Everything the plugin generates from custom.mltrain, in one place, so that `sls package` (see
-// compile-generated.ts) and the local runtime (lib/local/resources.ts) build the very same thing.
+// What the plugin generates that the local runtime also builds (today MLLESS's queues and Redis),
+// from one function, so that `sls package` (features/generated.ts → compile-generated.ts) and the
+// local runtime (lib/local/resources.ts) get the very same thing. The plugin's other features are
+// in features/registry.ts; the cost model reads all of them through billing/.
 
 export interface GenerationContext {
   service: string;

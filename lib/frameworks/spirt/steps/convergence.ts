@@ -11,7 +11,7 @@ import { onPeer } from '../peer-db';
 import { roundPosition, roundsPerEpoch } from '../rounds';
 import { finishPeer } from './finish';
 
-/** Early stopping (the seeds' patience 10, min_delta 0), checked at the end of every epoch. */
+/** Early stopping (patience 10, min_delta 0: docs/frameworks/spirt.md), checked at the end of every epoch. */
 export const EARLY_STOPPING = { patience: 10, minDelta: 0 } as const;
 
 export interface ConvergenceResult {

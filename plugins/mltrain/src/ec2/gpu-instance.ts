@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { NETWORK_IDS } from '../network';
 import type { CfnResources } from '../network/types';
+import { BILLED_WHILE_RUNNING } from '../billing/billables';
 
-// The GPU baseline's instance (frameworks.md §4): a GPU instance from the Deep Learning AMI (its id
+// The GPU baseline's instance (docs/frameworks/gpu.md): a GPU instance from the Deep Learning AMI (its id
 // resolved by CloudFormation from an SSM public parameter), in the public subnet with a security
 // group that admits nothing, an instance profile limited to the data bucket, the trainer bundle
 // and its log group, and a bootstrap (gpu/bootstrap/) that installs Node, runs the queued jobs at
@@ -104,6 +105,8 @@ export function gpuInstanceTemplate(cfg: GpuInstanceConfig, ctx: GpuInstanceCont
     [id.instance]: {
       Type: 'AWS::EC2::Instance',
       DependsOn: [NETWORK_IDS.publicDefaultRoute], // the first boot downloads Node
+      // The cost model (billing/) counts its hours only while a run keeps it busy: it powers off when idle.
+      Metadata: { [BILLED_WHILE_RUNNING]: true },
       Properties: {
         ImageId: { Ref: id.amiParameter },
         InstanceType: cfg.instanceType,

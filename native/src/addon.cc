@@ -1,0 +1,201 @@
+// Node-API bindings of the engine. Every array crosses without a copy (typed arrays are read and
+// written in place); sizes are checked here again so a wrong call throws instead of corrupting memory.
+#include <node_api.h>
+#include <omp.h>
+#include <cblas.h>
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+#include "dnnl.hpp"
+#include "network.h"
+
+using mlnative::Network;
+
+namespace {
+
+constexpr size_t kSpecFields = 7;
+
+struct Handle {
+  std::unique_ptr<Network> network;
+};
+
+struct CallError : std::exception {
+  explicit CallError(std::string m) : message(std::move(m)) {}
+  std::string message;
+};
+
+void check(napi_status status, const char* what) {
+  if (status != napi_ok) throw CallError(std::string("native engine: ") + what);
+}
+
+std::vector<napi_value> arguments(napi_env env, napi_callback_info info, size_t expected) {
+  std::vector<napi_value> args(expected);
+  size_t count = expected;
+  check(napi_get_cb_info(env, info, &count, args.data(), nullptr, nullptr), "reading arguments");
+  if (count < expected) throw CallError("native engine: expected " + std::to_string(expected) + " arguments");
+  return args;
+}
+
+template <typename T>
+T* typedArray(napi_env env, napi_value value, napi_typedarray_type type, size_t expectedLength, const char* name) {
+  bool isTyped = false;
+  check(napi_is_typedarray(env, value, &isTyped), name);
+  if (!isTyped) throw CallError(std::string(name) + " must be a typed array");
+  napi_typedarray_type actual;
+  size_t length = 0;
+  void* data = nullptr;
+  check(napi_get_typedarray_info(env, value, &actual, &length, &data, nullptr, nullptr), name);
+  if (actual != type) throw CallError(std::string(name) + " has the wrong element type");
+  if (expectedLength != SIZE_MAX && length != expectedLength) {
+    throw CallError(std::string(name) + " has length " + std::to_string(length) + ", expected " + std::to_string(expectedLength));
+  }
+  return static_cast<T*>(data);
+}
+
+int32_t intArg(napi_env env, napi_value value, const char* name) {
+  int32_t result = 0;
+  check(napi_get_value_int32(env, value, &result), name);
+  return result;
+}
+
+Network& network(napi_env env, napi_value value) {
+  void* data = nullptr;
+  check(napi_get_value_external(env, value, &data), "handle");
+  auto* handle = static_cast<Handle*>(data);
+  if (!handle->network) throw CallError("native engine: the network has been destroyed");
+  return *handle->network;
+}
+
+napi_value number(napi_env env, double value) {
+  napi_value result;
+  check(napi_create_double(env, value, &result), "result");
+  return result;
+}
+
+// Runs a binding body and turns C++ exceptions into JavaScript errors.
+template <typename Body>
+napi_value guarded(napi_env env, Body body) {
+  try {
+    return body();
+  } catch (const CallError& e) {
+    napi_throw_error(env, nullptr, e.message.c_str());
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, (std::string("native engine: ") + e.what()).c_str());
+  }
+  return nullptr;
+}
+
+napi_value create(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto args = arguments(env, info, 3);
+    size_t length = 0;
+    check(napi_get_typedarray_info(env, args[0], nullptr, &length, nullptr, nullptr, nullptr), "layers");
+    if (length == 0 || length % kSpecFields != 0) throw CallError("layers must hold 7 integers per layer");
+    const int32_t* raw = typedArray<int32_t>(env, args[0], napi_int32_array, length, "layers");
+    std::vector<mlnative::LayerSpec> specs;
+    for (size_t i = 0; i < length; i += kSpecFields) {
+      specs.push_back({static_cast<mlnative::LayerType>(raw[i]), raw[i + 1], raw[i + 2], raw[i + 3], raw[i + 4], raw[i + 5], raw[i + 6] != 0});
+    }
+    auto* handle = new Handle{std::make_unique<Network>(specs, static_cast<mlnative::LossKind>(intArg(env, args[1], "loss")),
+                                                        intArg(env, args[2], "classes"))};
+    napi_value external;
+    check(napi_create_external(env, handle, [](napi_env, void* data, void*) { delete static_cast<Handle*>(data); }, nullptr, &external),
+          "handle");
+    return external;
+  });
+}
+
+napi_value numParams(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() { return number(env, static_cast<double>(network(env, arguments(env, info, 1)[0]).numParams())); });
+}
+
+// The arguments gradient and evaluate share: (handle, params, x, labels, count, ...).
+struct BatchArgs {
+  Network* net;
+  const float* params;
+  const float* x;
+  const int32_t* labels;
+  int count;
+};
+
+BatchArgs batchArgs(napi_env env, const std::vector<napi_value>& args) {
+  Network& net = network(env, args[0]);
+  const int count = intArg(env, args[4], "count");
+  if (count < 1) throw CallError("count must be positive");
+  return {&net, typedArray<float>(env, args[1], napi_float32_array, net.numParams(), "params"),
+          typedArray<float>(env, args[2], napi_float32_array, net.inputSize() * count, "x"),
+          typedArray<int32_t>(env, args[3], napi_int32_array, count, "labels"), count};
+}
+
+// gradient(handle, params, x, labels, count, grad) -> mean loss
+napi_value gradient(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto args = arguments(env, info, 6);
+    BatchArgs b = batchArgs(env, args);
+    float* grad = typedArray<float>(env, args[5], napi_float32_array, b.net->numParams(), "grad");
+    return number(env, b.net->gradient(b.params, b.x, b.labels, b.count, grad));
+  });
+}
+
+// evaluate(handle, params, x, labels, count) -> [loss sum, correct]
+napi_value evaluate(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    BatchArgs b = batchArgs(env, arguments(env, info, 5));
+    double total = 0;
+    int64_t correct = 0;
+    b.net->evaluate(b.params, b.x, b.labels, b.count, &total, &correct);
+    napi_value result;
+    check(napi_create_array_with_length(env, 2, &result), "result");
+    check(napi_set_element(env, result, 0, number(env, total)), "result");
+    check(napi_set_element(env, result, 1, number(env, static_cast<double>(correct))), "result");
+    return result;
+  });
+}
+
+napi_value destroy(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    void* data = nullptr;
+    check(napi_get_value_external(env, arguments(env, info, 1)[0], &data), "handle");
+    static_cast<Handle*>(data)->network.reset();
+    return static_cast<napi_value>(nullptr);
+  });
+}
+
+// setThreads(n): oneDNN runs on OpenMP, the matrix products on OpenBLAS's own threads.
+napi_value setThreads(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    const int threads = intArg(env, arguments(env, info, 1)[0], "threads");
+    if (threads < 1) throw CallError("threads must be positive");
+    omp_set_num_threads(threads);
+    openblas_set_num_threads(threads);
+    return number(env, threads);
+  });
+}
+
+napi_value versions(napi_env env, napi_callback_info) {
+  return guarded(env, [&]() {
+    const dnnl_version_t* v = dnnl_version();
+    std::string text = "oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch) +
+                       " (" + (v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : "other runtime") + "), " + openblas_get_config();
+    napi_value result;
+    check(napi_create_string_utf8(env, text.c_str(), text.size(), &result), "versions");
+    return result;
+  });
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  const napi_property_descriptor functions[] = {
+      {"create", nullptr, create, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"numParams", nullptr, numParams, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gradient", nullptr, gradient, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"evaluate", nullptr, evaluate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"destroy", nullptr, destroy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, setThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"versions", nullptr, versions, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);
+  return exports;
+}
