@@ -1,5 +1,7 @@
 import type { z } from 'zod';
+import { assertRunOpened } from '../frameworks/run/run-record';
 import { parseOrThrow } from '../frameworks/run/training-config';
+import type { ObjectStore } from '../stores/types';
 
 // Every Lambda handler is the same four moves: parse the event (a bad one is refused, naming each
 // bad field, before anything runs), build the clients, call lib/, return its answer. Handler files
@@ -18,6 +20,11 @@ export interface HandlerSpec<S extends z.ZodType, D, R> {
   /** The clients this invocation needs, from the environment (and the event or context). */
   deps: (event: z.output<S>, context: LambdaContext) => D;
   run: (event: z.output<S>, deps: D) => Promise<R>;
+  /**
+   * For a started run's functions: the bucket holding the run's record. The event's run must have
+   * been opened and its manifestKey be the run's, or the event is refused before `run`.
+   */
+  runBucket?: (deps: D) => ObjectStore;
   /** Releases what `deps` opened, whatever the outcome. */
   close?: (deps: D) => void;
 }
@@ -28,6 +35,7 @@ export function lambdaHandler<S extends z.ZodType, D, R>(spec: HandlerSpec<S, D,
     const input = parseOrThrow(spec.schema, event ?? {}, spec.what);
     const deps = spec.deps(input, context);
     try {
+      if (spec.runBucket) await assertRunOpened(spec.runBucket(deps), input as { runId: string; manifestKey?: string });
       return await spec.run(input, deps);
     } finally {
       spec.close?.(deps);

@@ -28,6 +28,20 @@ export class S3Store implements ObjectStore {
     this.traffic.wrote('s3', bytes.byteLength);
   }
 
+  /** A conditional PUT (If-None-Match: *): S3 answers 412 when the key exists. */
+  async saveIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentLength: bytes.byteLength, IfNoneMatch: '*' }));
+    } catch (err) {
+      this.traffic.request('s3');
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412) return false;
+      throw err;
+    }
+    this.traffic.wrote('s3', bytes.byteLength);
+    return true;
+  }
+
   async load(key: string): Promise<Buffer | undefined> {
     for (let attempt = 1; ; attempt++) {
       const got = await this.getOnce(key);

@@ -16,6 +16,8 @@ export interface LoadOrWaitOptions extends WaitOptions {
 export interface ObjectStore {
   readonly kind: StoreKind;
   save(key: string, bytes: Uint8Array): Promise<void>;
+  /** Creates the key only if it does not exist (atomically); false when it already did. */
+  saveIfAbsent?(key: string, bytes: Uint8Array): Promise<boolean>;
   /** The value, or undefined when the key does not exist. */
   load(key: string): Promise<Buffer | undefined>;
   /** Waits (bounded, with back-off) until the key exists. */

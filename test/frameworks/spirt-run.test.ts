@@ -111,6 +111,9 @@ test('a peer whose database dies mid-run is excluded by the others, who finish t
     const excluded = logLines(runId, 'check_heartbeat').filter((l) => l.message === 'peer activity changed').map((l) => l.newlyInactive);
     expect(excluded.flat()).toContain(3);
     expect(excluded.flat()).not.toContain(0);
+    // The results file says the run's model is the remaining peers'.
+    expect(done.details).toMatchObject({ excludedPeers: [3] });
+    expect(done.details.summary).toMatch(/^peer 3 excluded during the run .*the model is that of peers 0, 1, 2/);
   } finally {
     clearInterval(watcher);
   }

@@ -19,5 +19,6 @@ export const collectiveWorkerHandler = (framework: CollectiveFramework) => lambd
       remainingTimeMs: () => context.getRemainingTimeInMillis(),
     };
   },
+  runBucket: (deps) => deps.store,
   run: (event, deps) => runCollectiveWorker(framework, event, deps),
 });

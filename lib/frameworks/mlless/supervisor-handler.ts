@@ -16,5 +16,6 @@ export const mllessSupervisorHandler = lambdaHandler({
       workerQueues: deps.mlless.workerQueueUrls.map((_, rank) => workerQueue(deps, rank, deps.queueLog)),
     };
   },
+  runBucket: (deps) => deps.store,
   run: runMllessSupervisor,
 });

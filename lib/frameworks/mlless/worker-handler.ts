@@ -11,5 +11,6 @@ export const mllessWorkerHandler = lambdaHandler({
     const deps = loopDeps('worker', { runId: event.runId, rank: event.rank }, context);
     return { ...deps, ownQueue: workerQueue(deps, event.rank, deps.queueLog), supervisorQueue: supervisorQueue(deps, deps.queueLog) };
   },
+  runBucket: (deps) => deps.store,
   run: runMllessWorker,
 });

@@ -1,3 +1,4 @@
+import type { DuplicateInProgress } from '../../functions/idempotency';
 import { averageUpdates, decayedThreshold, decodeUpdate, encodeUpdate, UpdateAccumulator, type SparseUpdate } from '../../comm/significance';
 import { batchAt, stepsPerEpoch } from '../../ml/data/batches';
 import type { Dataset } from '../../ml/data/types';
@@ -32,6 +33,7 @@ export interface WorkerDeps extends DataParallelWorkerDeps {
 }
 
 export type WorkerOutcome =
+  | DuplicateInProgress
   | { status: 'finished'; runId: string; rank: number; paramsDigest: string; steps: number }
   | { status: 'handed-over'; runId: string; rank: number; step: number; invocation: number };
 

@@ -7,6 +7,7 @@ export const psWorkerHandler = lambdaHandler({
   what: 'worker event',
   schema: dataParallelWorkerEventSchema,
   deps: (_event, context) => ({ ...psDeps('worker'), remainingTimeMs: () => context.getRemainingTimeInMillis() }),
+  runBucket: (deps) => deps.store,
   run: runPsWorker,
   close: (deps) => deps.ps.close(),
 });

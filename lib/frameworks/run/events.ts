@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { frameworkOptionFields, type FrameworkOptionName } from './framework-options';
-import { runIdSchema, trainingConfigSchema } from './training-config';
+import { givenConfigSchema, runIdSchema, trainingConfigSchema } from './training-config';
 
 // The JSON events every framework's functions share, declared once: each framework's events extend
 // these. Names and numbers only: no data, no secrets.
@@ -8,7 +8,7 @@ import { runIdSchema, trainingConfigSchema } from './training-config';
 /** What every trigger accepts: an optional runId, the training options and the dataset manifest. */
 export const triggerEventSchema = z.object({
   runId: runIdSchema.optional(),
-  config: trainingConfigSchema.partial().default({}),
+  config: givenConfigSchema.default({}),
   /** Where prepare-data put the dataset; defaults to the key derived from dataset, workers and seed. */
   manifestKey: z.string().min(1).optional(),
 }).strict();

@@ -28,6 +28,8 @@ export const runKeys = (runId: string) => {
     checkpoint: (rank: number) => `${root}checkpoints/rank-${rank}/`,
     sync: `${root}sync/`,
     finalModel: `${root}model/final.f32`,
+    /** One step's claim and result, for recognising a second delivery of its event. */
+    stepClaim: (step: string) => `${root}claims/${step}`,
   };
 };
 
@@ -38,6 +40,18 @@ export function datasetPrefix(dataset: string, workers: number, seed: number): s
 
 export function datasetManifestKey(dataset: string, workers: number, seed: number): string {
   return `${datasetPrefix(dataset, workers, seed)}/manifest.json`;
+}
+
+/**
+ * A dataset manifest key from an event: under `datasets/<dataset>/`, ending in `/manifest.json`,
+ * with no empty, `.` or `..` segment, so that no event can point a function outside the datasets.
+ */
+export function assertDatasetManifestKey(key: string, dataset: string): void {
+  const segments = key.split('/');
+  const plain = segments.every((s) => s !== '' && s !== '.' && s !== '..' && !s.includes('\\'));
+  if (!plain || !key.startsWith(`datasets/${dataset}/`) || !key.endsWith('/manifest.json')) {
+    throw new Error(`manifestKey "${key}" is outside the dataset layout: expected datasets/${dataset}/<split>/manifest.json (e.g. ${datasetManifestKey(dataset, 4, 42)}) without empty, "." or ".." segments`);
+  }
 }
 
 function pad(n: number): string {

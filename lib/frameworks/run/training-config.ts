@@ -33,6 +33,15 @@ export const trainingConfigSchema = z.object({
   ...optionalFields(),
 }).strict();
 
+/**
+ * The options as a user gave them: every field optional and none defaulted, so that what the
+ * trigger resolves per framework can tell a default from the user's choice (SPIRT refuses a
+ * momentum the user asked for, and takes 0 when none was).
+ */
+export const givenConfigSchema = z.object(Object.fromEntries(Object.entries(trainingConfigSchema.shape)
+  .map(([k, v]) => [k, (v instanceof z.ZodDefault ? v.unwrap() : v).optional()]))).strict() as unknown as
+  z.ZodType<Partial<z.input<typeof trainingConfigSchema>>, Partial<z.input<typeof trainingConfigSchema>>>;
+
 function optionalFields() {
   const fields = frameworkOptionFields;
   return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as

@@ -1,3 +1,4 @@
+import type { DuplicateInProgress } from '../../functions/idempotency';
 import type { FunctionInvoker } from '../../functions/invoker';
 import { initBackend, type BackendInfo } from '../../ml/backend';
 import { downloadShard, downloadTestSet, loadManifest } from '../../ml/data/bucket';
@@ -21,8 +22,9 @@ export interface DataParallelWorkerDeps {
   log: Logger;
 }
 
-/** Finished training, or handed over to its next invocation before Lambda's time limit. */
+/** Finished training, or handed over to its next invocation before Lambda's time limit (or a duplicate delivery). */
 export type DataParallelWorkerOutcome =
+  | DuplicateInProgress
   | { status: 'finished'; runId: string; rank: number; paramsDigest: string }
   | { status: 'handed-over'; runId: string; rank: number; epoch: number; step: number; invocation: number };
 

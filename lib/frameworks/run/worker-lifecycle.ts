@@ -1,6 +1,8 @@
+import { once, type DuplicateInProgress } from '../../functions/idempotency';
 import { sha256Hex } from '../../ml/tensor';
 import type { TrafficSnapshot } from '../../metrics/traffic';
 import { saveJson } from '../../stores/json';
+import { ObjectClaimLedger } from '../../stores/object-claims';
 import type { Logger } from '../../util/log';
 import type { WorkerReport } from './reports';
 import { runKeys } from './run-keys';
@@ -97,25 +99,30 @@ export class WorkerInvocation<E extends ResumableWorkerEvent, D extends DataPara
 
 /**
  * Runs one invocation of a worker: loads its data and gives it, with the invocation, to `train`.
- * Any failure but the run's own recorded failure marks the run failed (naming this worker), then
- * is rethrown; a failure recorded elsewhere only stops this worker.
+ * The (run, rank, invocation) is claimed in the bucket first (a conditional PUT), so a second
+ * delivery of the same event starts no second loop: it logs "duplicate delivery ignored" and
+ * returns the first one's outcome. Any failure but the run's own recorded failure marks the run
+ * failed (naming this worker), then is rethrown; a failure recorded elsewhere only stops this worker.
  */
 export async function runWorkerInvocation<E extends ResumableWorkerEvent, D extends DataParallelWorkerDeps, T>(
   event: E, deps: D, train: (w: WorkerInvocation<E, D>, data: WorkerData) => Promise<T>, hooks: FailureHooks = {},
-): Promise<T> {
-  const { runId, rank } = event;
-  const log = deps.log.child({ runId, rank, invocation: event.invocation });
-  try {
-    return await withWorkerData(deps.store, event, (data) => train(new WorkerInvocation(event, deps, log), data));
-  } catch (err) {
-    const cause = hooks.explain ? await hooks.explain(err) : err as Error;
-    if (cause instanceof RunFailedError) {
-      log.error('stopping: the run was failed elsewhere', { reason: cause.failure.reason });
+): Promise<T | DuplicateInProgress> {
+  const { runId, rank, invocation } = event;
+  const log = deps.log.child({ runId, rank, invocation });
+  const key = runKeys(runId).stepClaim(`worker/rank-${rank}/invocation-${invocation}`);
+  return once(new ObjectClaimLedger(deps.store), key, { log, what: `worker ${rank} invocation ${invocation}` }, async () => {
+    try {
+      return await withWorkerData(deps.store, event, (data) => train(new WorkerInvocation(event, deps, log), data));
+    } catch (err) {
+      const cause = hooks.explain ? await hooks.explain(err) : err as Error;
+      if (cause instanceof RunFailedError) {
+        log.error('stopping: the run was failed elsewhere', { reason: cause.failure.reason });
+        throw cause;
+      }
+      const failure = await markRunFailed(deps.store, runId, cause.message, `worker ${rank}`).catch(() => undefined);
+      await hooks.onFailed?.(cause.message).catch(() => undefined);
+      log.error('worker failed', { error: cause, reason: failure?.reason });
       throw cause;
     }
-    const failure = await markRunFailed(deps.store, runId, cause.message, `worker ${rank}`).catch(() => undefined);
-    await hooks.onFailed?.(cause.message).catch(() => undefined);
-    log.error('worker failed', { error: cause, reason: failure?.reason });
-    throw cause;
-  }
+  });
 }

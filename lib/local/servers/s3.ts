@@ -4,6 +4,7 @@ import { trackedStop } from '../processes';
 import { closeHttpServer } from './http-listener';
 import { makeS3rverReportFullDisk } from '../../stores/s3rver-disk-full';
 import { makeS3rverPutsAtomic } from './s3rver-atomic-put';
+import { makeS3rverHonourIfNoneMatch } from './s3rver-conditional-put';
 import type { RunningServer } from './types';
 
 // s3rver ships no type declarations: these are the parts used here.
@@ -69,6 +70,7 @@ export async function startS3(opts: S3Options): Promise<S3Server> {
   await fs.mkdir(opts.directory, { recursive: true });
   makeS3rverPutsAtomic();
   makeS3rverReportFullDisk(); // after the atomic put, which it wraps: a full disk is named, not an InternalError
+  makeS3rverHonourIfNoneMatch();
 
   const s3rver = new S3rver({
     port: 0,

@@ -1,3 +1,5 @@
+import type { DuplicateInProgress } from '../../../functions/idempotency';
+import { peerStepOnce } from '../step-once';
 import { z } from 'zod';
 import { meanOf } from '../../../ml/tensor';
 import { sleep } from '../../../util/wait';
@@ -22,36 +24,38 @@ export interface AverageResult {
  * module command), applies the experiment's attack if this peer is an attacker, then tells every
  * peer it finished the round and waits, bounded, until every active trusted peer has too.
  */
-export async function averageAndSync(event: RoundEvent, deps: SpirtDeps): Promise<AverageResult> {
+export async function averageAndSync(event: RoundEvent, deps: SpirtDeps): Promise<AverageResult | DuplicateInProgress> {
   const { runId, peer, round, config } = event;
   const self = await openSelf(deps, runId, peer);
-  const sources = Array.from({ length: config.batches }, (_, b) => self.keys.batchGradient(round, b));
-  const t0 = performance.now();
-  if (config.inDb) {
-    await onPeer(peer, () => self.db.tensors.reduce(self.keys.averaged(round), 'mean', sources));
-  } else {
-    const grads = await Promise.all(sources.map(async (key) => {
-      const g = await self.db.tensors.get(key);
-      if (!g) throw new Error(`peer ${peer} is missing the gradient ${key}`);
-      return g;
-    }));
-    await self.db.tensors.set(self.keys.averaged(round), meanOf(grads));
-  }
-  const averageMs = performance.now() - t0;
-  if (isAttacker(peer, config) && (config.attack === 'sign-flip' || config.attack === 'gaussian')) {
-    const honest = (await self.db.tensors.get(self.keys.averaged(round)))!;
-    await self.db.tensors.set(self.keys.averaged(round), poisonGradient(honest, config.attack, config.seed * 100_003 + round * 31 + peer));
-  }
-  await self.db.redis.hset(self.keys.roundTimings(round), 'averageMs', averageMs.toFixed(3));
+  return peerStepOnce(self, deps, runId, { step: 'average', round }, async () => {
+    const sources = Array.from({ length: config.batches }, (_, b) => self.keys.batchGradient(round, b));
+    const t0 = performance.now();
+    if (config.inDb) {
+      await onPeer(peer, () => self.db.tensors.reduce(self.keys.averaged(round), 'mean', sources));
+    } else {
+      const grads = await Promise.all(sources.map(async (key) => {
+        const g = await self.db.tensors.get(key);
+        if (!g) throw new Error(`peer ${peer} is missing the gradient ${key}`);
+        return g;
+      }));
+      await self.db.tensors.set(self.keys.averaged(round), meanOf(grads));
+    }
+    const averageMs = performance.now() - t0;
+    if (isAttacker(peer, config) && (config.attack === 'sign-flip' || config.attack === 'gaussian')) {
+      const honest = (await self.db.tensors.get(self.keys.averaged(round)))!;
+      await self.db.tensors.set(self.keys.averaged(round), poisonGradient(honest, config.attack, config.seed * 100_003 + round * 31 + peer));
+    }
+    await self.db.redis.hset(self.keys.roundTimings(round), 'averageMs', averageMs.toFixed(3));
 
-  const t1 = performance.now();
-  const missing = await barrier(self, deps, event);
-  const waitedMs = performance.now() - t1;
-  const pos = await roundPositionOf(deps.store, event);
-  await self.db.redis.hincrbyfloat(self.keys.epochStats(pos.epoch), 'syncSeconds', waitedMs / 1000);
-  await recordUsage(self, deps.traffic.snapshot());
-  if (missing.length) deps.log.warn('barrier deadline passed without every peer', { runId, peer, round, missing });
-  return { averageMs, waitedMs, missing };
+    const t1 = performance.now();
+    const missing = await barrier(self, deps, event);
+    const waitedMs = performance.now() - t1;
+    const pos = await roundPositionOf(deps.store, event);
+    await self.db.redis.hincrbyfloat(self.keys.epochStats(pos.epoch), 'syncSeconds', waitedMs / 1000);
+    await recordUsage(self, deps.traffic.snapshot());
+    if (missing.length) deps.log.warn('barrier deadline passed without every peer', { runId, peer, round, missing });
+    return { averageMs, waitedMs, missing };
+  });
 }
 
 /** The SQS barrier: one message per peer per round, each recorded in the receiver's database. */

@@ -1,3 +1,5 @@
+import type { DuplicateInProgress } from '../../../functions/idempotency';
+import { peerStepOnce } from '../step-once';
 import { initBackend } from '../../../ml/backend';
 import { emptyTraffic } from '../../../metrics/traffic';
 import { recordEpoch, type EpochStats } from '../../run/worker-reports';
@@ -34,36 +36,38 @@ export interface RoundFigures {
  * early-stopping state in the database, and at the end of an epoch records the epoch's figures
  * (peer 0 also evaluates on the test set). Says whether the run stops here.
  */
-export async function checkConvergence(event: RoundEvent, deps: SpirtDeps): Promise<ConvergenceResult> {
+export async function checkConvergence(event: RoundEvent, deps: SpirtDeps): Promise<ConvergenceResult | DuplicateInProgress> {
   const { runId, peer, round, config, manifestKey } = event;
   const self = await openSelf(deps, runId, peer);
-  const data = await peerData(deps.store, manifestKey, config.workers, peer, config.model, peer === 0);
-  const pos = roundPosition(round, roundsPerEpoch(data.train.count, config.batches, config.batchSize), config.epochs);
-  const params = await onPeer(peer, () => self.db.tensors.get(self.keys.params));
-  if (!params) throw new Error(`peer ${peer} has no parameters in its database for run ${runId}`);
-  data.model.setParams(params);
-  const val = data.model.evaluate({ x: data.validation.x, y: data.validation.y, count: data.validation.count });
+  return peerStepOnce(self, deps, runId, { step: 'convergence', round }, async () => {
+    const data = await peerData(deps.store, manifestKey, config.workers, peer, config.model, peer === 0);
+    const pos = roundPosition(round, roundsPerEpoch(data.train.count, config.batches, config.batchSize), config.epochs);
+    const params = await onPeer(peer, () => self.db.tensors.get(self.keys.params));
+    if (!params) throw new Error(`peer ${peer} has no parameters in its database for run ${runId}`);
+    data.model.setParams(params);
+    const val = data.model.evaluate({ x: data.validation.x, y: data.validation.y, count: data.validation.count });
 
-  const figures = await roundFigures(self, round, pos.epoch);
-  const losses = Object.values(await self.db.redis.hgetall(self.keys.batchLosses(round))).map(Number);
-  await self.db.redis.multi()
-    .hincrbyfloat(self.keys.epochStats(pos.epoch), 'lossSum', losses.reduce((a, b) => a + b, 0))
-    .hincrby(self.keys.epochStats(pos.epoch), 'steps', losses.length)
-    .hincrbyfloat(self.keys.epochStats(pos.epoch), 'updateSeconds', (figures.averageMs + figures.aggregateMs + figures.updateMs) / 1000)
-    .rpush(self.keys.roundLog, JSON.stringify(figures))
-    .exec();
+    const figures = await roundFigures(self, round, pos.epoch);
+    const losses = Object.values(await self.db.redis.hgetall(self.keys.batchLosses(round))).map(Number);
+    await self.db.redis.multi()
+      .hincrbyfloat(self.keys.epochStats(pos.epoch), 'lossSum', losses.reduce((a, b) => a + b, 0))
+      .hincrby(self.keys.epochStats(pos.epoch), 'steps', losses.length)
+      .hincrbyfloat(self.keys.epochStats(pos.epoch), 'updateSeconds', (figures.averageMs + figures.aggregateMs + figures.updateMs) / 1000)
+      .rpush(self.keys.roundLog, JSON.stringify(figures))
+      .exec();
 
-  let converged = false;
-  if (pos.lastOfEpoch) {
-    converged = await earlyStopping(self, val.loss);
-    await recordPeerEpoch(self, deps, event, pos.epoch, data, params);
-    if (!pos.lastOfRun && !converged) await self.db.redis.hset(self.keys.epochStats(pos.epoch + 1), 'startedAt', Date.now());
-  }
-  const stop = converged || pos.lastOfRun;
-  await recordUsage(self, deps.traffic.snapshot());
-  deps.traffic.restore(emptyTraffic()); // counted once; finishPeer reads the totals from the database
-  if (stop) await finishPeer(self, deps, event, params, (await initBackend()).name);
-  return { stop, converged, epoch: pos.epoch, valLoss: val.loss, valAccuracy: val.accuracy };
+    let converged = false;
+    if (pos.lastOfEpoch) {
+      converged = await earlyStopping(self, val.loss);
+      await recordPeerEpoch(self, deps, event, pos.epoch, data, params);
+      if (!pos.lastOfRun && !converged) await self.db.redis.hset(self.keys.epochStats(pos.epoch + 1), 'startedAt', Date.now());
+    }
+    const stop = converged || pos.lastOfRun;
+    await recordUsage(self, deps.traffic.snapshot());
+    deps.traffic.restore(emptyTraffic()); // counted once; finishPeer reads the totals from the database
+    if (stop) await finishPeer(self, deps, event, params, (await initBackend()).name);
+    return { stop, converged, epoch: pos.epoch, valLoss: val.loss, valAccuracy: val.accuracy };
+  });
 }
 
 async function roundFigures(self: PeerSelf, round: number, epoch: number): Promise<RoundFigures> {

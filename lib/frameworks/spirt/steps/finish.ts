@@ -2,6 +2,7 @@ import { encodeTensor, sha256Hex } from '../../../ml/tensor';
 import { loadJson, saveJson } from '../../../stores/json';
 import type { RunDone, WorkerReport } from '../../run/reports';
 import { runKeys } from '../../run/run-keys';
+import { markRunFailed } from '../../run/run-status';
 import type { SpirtDeps } from '../deps';
 import type { RoundEvent } from '../events';
 import { inactivePeers, readUsage, trustedPeers, type PeerSelf } from '../peer';
@@ -35,9 +36,29 @@ export async function finishPeer(self: PeerSelf, deps: SpirtDeps, event: RoundEv
     deps.log.info('peer finished; waiting for the others to report', { runId, peer: self.peer, missing: expected.filter((p) => !reported.has(p)) });
     return;
   }
-  const reference = reports.find((r) => r.rank === 0) ?? reports[0];
-  const done: RunDone = { paramsDigest: reference.paramsDigest, numParams: params.length, finishedAt: new Date().toISOString(), reports };
-  await saveJson(deps.store, keys.done, done);
+  const counted = reports.filter((r) => expected.includes(r.rank));
+  const excluded = Array.from({ length: config.workers }, (_, p) => p).filter((p) => !expected.includes(p));
   await deps.queues(runId).remove(config.workers);
-  deps.log.info('run finished', { runId, peer: self.peer, peersReported: reports.map((r) => r.rank), distinctModels: new Set(reports.map((r) => r.paramsDigest)).size });
+  const digests = counted.map((r) => `peer ${r.rank} ${r.paramsDigest.slice(0, 12)}`).join(', ');
+  const differ = new Set(counted.map((r) => r.paramsDigest)).size > 1;
+  if (differ && excluded.length === 0) {
+    // Every peer applies the same aggregated gradients to the same initial model: peers that
+    // disagree with nobody excluded mean the run went wrong, and no one peer's model is the run's.
+    const failure = await markRunFailed(deps.store, runId, `the peers ended with different models (${digests})`, `peer ${self.peer}`);
+    deps.log.error('run failed: the peers ended with different models', { runId, peer: self.peer, reason: failure.reason });
+    return;
+  }
+  const reference = counted.find((r) => r.rank === 0) ?? counted[0];
+  const summary = excluded.length ? excludedSummary(excluded, expected) + (differ ? `; the remaining peers' models differ (${digests}), as each stopped aggregating the excluded peers from the round it found them unreachable, and the run's digest is peer ${reference.rank}'s` : '') : undefined;
+  const done: RunDone = {
+    paramsDigest: reference.paramsDigest, numParams: params.length, finishedAt: new Date().toISOString(), reports: counted,
+    ...(summary ? { details: { excludedPeers: excluded, peerDigests: Object.fromEntries(counted.map((r) => [r.rank, r.paramsDigest])), summary } } : {}),
+  };
+  await saveJson(deps.store, keys.done, done);
+  deps.log.info('run finished', { runId, peer: self.peer, peersReported: counted.map((r) => r.rank), excludedPeers: excluded, distinctModels: new Set(counted.map((r) => r.paramsDigest)).size });
+}
+
+function excludedSummary(excluded: number[], kept: number[]): string {
+  const who = `peer${excluded.length > 1 ? 's' : ''} ${excluded.join(', ')}`;
+  return `${who} excluded during the run (unresponsive to the heartbeat); the model is that of peers ${kept.join(', ')}`;
 }

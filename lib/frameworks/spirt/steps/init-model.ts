@@ -1,3 +1,5 @@
+import type { DuplicateInProgress } from '../../../functions/idempotency';
+import { peerStepOnce } from '../step-once';
 import type { SpirtDeps } from '../deps';
 import type { PeerEvent } from '../events';
 import { peerData } from '../data';
@@ -5,15 +7,17 @@ import { openSelf, recordUsage } from '../peer';
 import { onPeer } from '../peer-db';
 
 /** init_model: the shared-seed initial parameters into the peer's database, then round 1. */
-export async function initModel(event: PeerEvent, deps: SpirtDeps): Promise<{ peer: number; params: number }> {
+export async function initModel(event: PeerEvent, deps: SpirtDeps): Promise<{ peer: number; params: number } | DuplicateInProgress> {
   const { runId, peer, config, manifestKey } = event;
   const self = await openSelf(deps, runId, peer);
-  const { model } = await peerData(deps.store, manifestKey, config.workers, peer, config.model);
-  const params = model.initialParams(config.seed); // the same on every peer
-  await onPeer(peer, () => self.db.tensors.set(self.keys.params, params));
-  await onPeer(peer, () => self.db.redis.hset(self.keys.epochStats(1), 'startedAt', Date.now()));
-  await deps.rounds.start({ runId, peer, round: 1, config, manifestKey });
-  await recordUsage(self, deps.traffic.snapshot());
-  deps.log.info('model initialised, round 1 started', { runId, peer, params: params.length });
-  return { peer, params: params.length };
+  return peerStepOnce(self, deps, runId, { step: 'init-model' }, async () => {
+    const { model } = await peerData(deps.store, manifestKey, config.workers, peer, config.model);
+    const params = model.initialParams(config.seed); // the same on every peer
+    await onPeer(peer, () => self.db.tensors.set(self.keys.params, params));
+    await onPeer(peer, () => self.db.redis.hset(self.keys.epochStats(1), 'startedAt', Date.now()));
+    await deps.rounds.start({ runId, peer, round: 1, config, manifestKey });
+    await recordUsage(self, deps.traffic.snapshot());
+    deps.log.info('model initialised, round 1 started', { runId, peer, params: params.length });
+    return { peer, params: params.length };
+  });
 }
