@@ -114,6 +114,7 @@ export class LocalLambda implements LambdaInvoker {
   private readonly functions = new Map<string, LocalFunctionDefinition>();
   private readonly records: InvocationRecord[] = [];
   private readonly sandboxes = new Set<Sandbox>();
+  /** Idle processes by function name: two services may both have a function called `worker`. */
   private readonly idle = new Map<string, Sandbox[]>();
   private readonly logs: LogFiles;
   private readonly idleWaiters: (() => void)[] = [];
@@ -307,7 +308,7 @@ export class LocalLambda implements LambdaInvoker {
 
   /** The most recently used idle process of this function (LIFO keeps few processes hot), if any. */
   private takeIdle(fn: LocalFunctionDefinition): Sandbox | undefined {
-    const pool = this.idle.get(fn.key);
+    const pool = this.idle.get(fn.functionName);
     for (let sandbox = pool?.pop(); sandbox; sandbox = pool?.pop()) {
       clearTimeout(sandbox.idleTimer);
       if (sandbox.exited || sandbox.generation !== this.generation) {
@@ -389,13 +390,13 @@ export class LocalLambda implements LambdaInvoker {
       this.retire(sandbox);
     }, this.opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
     sandbox.idleTimer.unref();
-    const pool = this.idle.get(sandbox.fn.key) ?? [];
+    const pool = this.idle.get(sandbox.fn.functionName) ?? [];
     pool.push(sandbox);
-    this.idle.set(sandbox.fn.key, pool);
+    this.idle.set(sandbox.fn.functionName, pool);
   }
 
   private dropIdle(sandbox: Sandbox): void {
-    const pool = this.idle.get(sandbox.fn.key);
+    const pool = this.idle.get(sandbox.fn.functionName);
     const at = pool?.indexOf(sandbox) ?? -1;
     if (at >= 0) pool!.splice(at, 1);
   }
