@@ -12,7 +12,7 @@ const FLAG_OF: Record<string, string> = {
   optimizer: '--optimizer', lr: '--lr', momentum: '--momentum', weightDecay: '--weight-decay', seed: '--seed',
   syncTimeoutSeconds: '--sync-timeout', channel: '--channel', batches: '--batches', aggregation: '--aggregation',
   attack: '--attack', attackers: '--attackers', inDb: '--no-in-db', variant: '--variant', threshold: '--threshold',
-  targetLoss: '--target-loss', patience: '--patience', maxSeconds: '--max-seconds',
+  targetLoss: '--target-loss', targetAccuracy: '--target-accuracy', patience: '--patience', maxSeconds: '--max-seconds',
 };
 
 function integer(flag: string) {
@@ -53,8 +53,9 @@ export function trainingOptions(): Option[] {
     new Option('--no-in-db', 'spirt: average and update in the function instead of inside the database'),
     new Option('--variant <kind>', 'mlless: send only significant updates, or all (default significant)').choices([...MLLESS_VARIANTS]),
     new Option('--threshold <x>', `mlless: significance threshold, |accumulated update / parameter| at step 1, decaying as 1/sqrt(step) (default ${FRAMEWORKS.mlless.options.threshold})`).argParser(decimal('--threshold')),
-    new Option('--target-loss <x>', 'mlless: stop when the training loss stays below this for --patience steps (default 0: never)').argParser(decimal('--target-loss')),
-    new Option('--patience <k>', 'mlless: steps under --target-loss that stop the run (default 10)').argParser(integer('--patience')),
+    new Option('--target-loss <x>', 'mlless: stop when the training loss stays below this for --patience steps; spirt: the peers\' mean validation loss, for --patience rounds (default 0: never)').argParser(decimal('--target-loss')),
+    new Option('--target-accuracy <x>', 'spirt: stop when the peers\' mean validation accuracy (0-1) stays at or above this for --patience rounds (default 0: never)').argParser(decimal('--target-accuracy')),
+    new Option('--patience <k>', 'mlless: steps meeting --target-loss that stop the run (default 10); spirt: rounds meeting its target (default 1)').argParser(integer('--patience')),
     new Option('--max-seconds <s>', 'mlless: time budget of the training (default 0: none)').argParser(decimal('--max-seconds')),
   ];
 }
@@ -90,7 +91,7 @@ function optionsInput(opts: Record<string, unknown>): Record<string, unknown> {
     optimizer: opts.optimizer, lr: opts.lr, momentum: opts.momentum, weightDecay: opts.weightDecay, seed: opts.seed,
     syncTimeoutSeconds: opts.syncTimeout, channel: opts.channel, batches: opts.batches, aggregation: opts.aggregation,
     attack: opts.attack, attackers: opts.attackers, variant: opts.variant, threshold: opts.threshold,
-    targetLoss: opts.targetLoss, patience: opts.patience, maxSeconds: opts.maxSeconds,
+    targetLoss: opts.targetLoss, targetAccuracy: opts.targetAccuracy, patience: opts.patience, maxSeconds: opts.maxSeconds,
     // commander sets inDb=true for every run because of --no-in-db; only the flag itself counts.
     inDb: opts.inDb === false ? false : undefined,
   };

@@ -29,9 +29,14 @@ export const frameworkOptionFields = {
   variant: z.enum(MLLESS_VARIANTS),
   /** MLLESS: significance threshold on |accumulated update / parameter| at step 1. */
   threshold: z.number().min(0).max(1000),
-  /** MLLESS: stop once the global training loss stays below this for `patience` steps (0: never). */
+  /**
+   * MLLESS: stop once the global training loss stays below this for `patience` steps; SPIRT: once
+   * the peers' mean validation loss does for `patience` rounds (0: never).
+   */
   targetLoss: z.number().min(0).max(1e6),
-  /** MLLESS: consecutive steps under targetLoss that end the run. */
+  /** SPIRT: stop once the peers' mean validation accuracy stays at or above this for `patience` rounds (0: never). */
+  targetAccuracy: z.number().min(0).max(1),
+  /** MLLESS: consecutive steps meeting targetLoss that end the run; SPIRT: consecutive rounds meeting its target. */
   patience: z.number().int().min(1).max(1_000_000),
   /** MLLESS: stop after this many seconds of training (0: no time budget beyond the epochs). */
   maxSeconds: z.number().min(0).max(7 * 24 * 3600),

@@ -6,6 +6,7 @@ import type { SpirtDeps } from '../deps';
 import type { RoundEvent } from '../events';
 import { inactivePeers, readUsage, trustedPeers, type PeerSelf } from '../peer';
 import type { RoundFigures } from './convergence';
+import type { TargetStopReason } from './target';
 
 /** A SPIRT peer's report also carries its per-round timings of averaging, aggregation and update. */
 export interface SpirtPeerReport extends WorkerReport {
@@ -13,11 +14,20 @@ export interface SpirtPeerReport extends WorkerReport {
   rounds: RoundFigures[];
 }
 
+/** Why a SPIRT run ended: its epochs, the no-improvement rule, or the user's target. */
+export type SpirtStopReason = 'epochs' | 'early-stopping' | TargetStopReason;
+
+export interface SpirtStop {
+  reason: SpirtStopReason;
+  round: number;
+  epoch: number;
+}
+
 /**
  * A peer's training is over: it reports, and the peer that finds every active peer's report
  * writes the run's done marker (a peer finishing last always does; two doing it write the same).
  */
-export async function finishPeer(self: PeerSelf, deps: SpirtDeps, event: RoundEvent, params: Float32Array, backend: string): Promise<void> {
+export async function finishPeer(self: PeerSelf, deps: SpirtDeps, event: RoundEvent, params: Float32Array, backend: string, stop: SpirtStop): Promise<void> {
   const { runId, config } = event;
   const keys = runKeys(runId);
   const { traffic, invocations } = await readUsage(self);
@@ -36,7 +46,11 @@ export async function finishPeer(self: PeerSelf, deps: SpirtDeps, event: RoundEv
     return;
   }
   const reference = reports.find((r) => r.rank === 0) ?? reports[0];
-  const done: RunDone = { paramsDigest: reference.paramsDigest, numParams: params.length, finishedAt: new Date().toISOString(), reports };
+  const done: RunDone = {
+    paramsDigest: reference.paramsDigest, numParams: params.length, finishedAt: new Date().toISOString(), reports,
+    ...(stop.epoch < config.epochs || stop.reason !== 'epochs' ? { epochs: stop.epoch } : {}),
+    details: { stopReason: stop.reason, stoppedAtRound: stop.round, stoppedAtEpoch: stop.epoch },
+  };
   await saveJson(deps.store, keys.done, done);
   await deps.queues(runId).remove(config.workers);
   deps.log.info('run finished', { runId, peer: self.peer, peersReported: reports.map((r) => r.rank), distinctModels: new Set(reports.map((r) => r.paramsDigest)).size });
