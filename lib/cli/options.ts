@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { FRAMEWORKS, type FrameworkName } from '../frameworks/catalog';
-import { AGGREGATIONS, ATTACKS, CHANNELS, frameworkOptionFields, MLLESS_VARIANTS, type FrameworkOptionName } from '../frameworks/run/framework-options';
+import { AGGREGATIONS, ATTACKS, CHANNELS, frameworkOptionFields, MLLESS_VARIANTS, SYNC_MODES, type FrameworkOptionName } from '../frameworks/run/framework-options';
 import { DEFAULT_LR, InvalidInputError, MODEL_KINDS, OPTIMIZERS, resolveTrainingConfig, type TrainingConfig } from '../frameworks/run/training-config';
 import { DATASET_NAMES } from '../ml/data/names';
 
@@ -10,7 +10,7 @@ import { DATASET_NAMES } from '../ml/data/names';
 const FLAG_OF: Record<string, string> = {
   model: '--model', dataset: '--dataset', workers: '--workers', epochs: '--epochs', batchSize: '--batch-size',
   optimizer: '--optimizer', lr: '--lr', momentum: '--momentum', weightDecay: '--weight-decay', seed: '--seed',
-  syncTimeoutSeconds: '--sync-timeout', channel: '--channel', batches: '--batches', aggregation: '--aggregation',
+  syncTimeoutSeconds: '--sync-timeout', channel: '--channel', sync: '--sync', staleness: '--staleness', batches: '--batches', aggregation: '--aggregation',
   attack: '--attack', attackers: '--attackers', inDb: '--no-in-db', variant: '--variant', threshold: '--threshold',
   targetLoss: '--target-loss', targetAccuracy: '--target-accuracy', patience: '--patience', maxSeconds: '--max-seconds',
 };
@@ -46,6 +46,8 @@ export function trainingOptions(): Option[] {
     // Framework options have no commander default: the framework's own default applies, and
     // giving one to a framework that does not take it is an error.
     new Option('--channel <store>', 'allreduce, scatter-reduce: store the gradients travel through (default s3)').choices([...CHANNELS]),
+    new Option('--sync <mode>', 'allreduce: sync (a barrier every step) or async (SGD on a shared model, no barrier; scatter-reduce has no async form) (default sync)').choices([...SYNC_MODES]),
+    new Option('--staleness <k>', 'allreduce --sync async: exchanges a worker may be ahead of the slowest (default unbounded)').argParser(integer('--staleness')),
     new Option('--batches <n>', 'spirt: minibatches per peer per round, computed in parallel (default 4)').argParser(integer('--batches')),
     new Option('--aggregation <rule>', 'spirt: how peers combine gradients (default mean)').choices([...AGGREGATIONS]),
     new Option('--attack <kind>', 'spirt experiments: what attacking peers do (default none)').choices([...ATTACKS]),
@@ -89,7 +91,7 @@ function optionsInput(opts: Record<string, unknown>): Record<string, unknown> {
   return {
     model: opts.model, dataset: opts.dataset, workers: opts.workers, epochs: opts.epochs, batchSize: opts.batchSize,
     optimizer: opts.optimizer, lr: opts.lr, momentum: opts.momentum, weightDecay: opts.weightDecay, seed: opts.seed,
-    syncTimeoutSeconds: opts.syncTimeout, channel: opts.channel, batches: opts.batches, aggregation: opts.aggregation,
+    syncTimeoutSeconds: opts.syncTimeout, channel: opts.channel, sync: opts.sync, staleness: opts.staleness, batches: opts.batches, aggregation: opts.aggregation,
     attack: opts.attack, attackers: opts.attackers, variant: opts.variant, threshold: opts.threshold,
     targetLoss: opts.targetLoss, targetAccuracy: opts.targetAccuracy, patience: opts.patience, maxSeconds: opts.maxSeconds,
     // commander sets inDb=true for every run because of --no-in-db; only the flag itself counts.

@@ -24,7 +24,7 @@ export interface FrameworkInfo {
 }
 
 export const FRAMEWORKS = {
-  allreduce: { title: 'LambdaML AllReduce', service: 'allreduce', servers: [], options: { channel: 's3' } },
+  allreduce: { title: 'LambdaML AllReduce', service: 'allreduce', servers: [], options: { channel: 's3', sync: 'sync', staleness: undefined } },
   'scatter-reduce': { title: 'LambdaML ScatterReduce', service: 'scatter-reduce', servers: [], options: { channel: 's3' } },
   spirt: {
     title: 'SPIRT', service: 'spirt', servers: ['redis', 'sqs'],

@@ -54,7 +54,7 @@ test('seed fields that would change training are mapped or refused, never droppe
   const unknown = await runtime.lambda.invoke(fn, { ...seedEvent('seed-run-3', 0), sync_mode: 'reduce', valid_ratio: 0.2 });
   expect(unknown.functionError?.errorMessage).toMatch(/Unrecognized key: "valid_ratio"/);
   const mode = await runtime.lambda.invoke(fn, seedEvent('seed-run-3', 0));
-  expect(mode.functionError?.errorMessage).toBe('invalid seed worker event: sync_mode "reduce_scatter" is not what allreduce runs (sync_mode "reduce")');
+  expect(mode.functionError?.errorMessage).toBe('invalid seed worker event: sync_mode "reduce_scatter" is not what allreduce runs (sync_mode "reduce" or "async")');
   const bucket = await runtime.lambda.invoke(fn, { ...seedEvent('seed-run-3', 0), sync_mode: 'reduce', data_bucket: 'cifar10dataset' });
   expect(bucket.functionError?.errorMessage).toMatch(/data_bucket "cifar10dataset" is not this deployment's bucket/);
   const noRun = await runtime.lambda.invoke(fn, { data_bucket: LOCAL_BUCKET, rank: 0, num_workers: 2 });

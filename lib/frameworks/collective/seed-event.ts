@@ -15,7 +15,8 @@ import type { CollectiveFramework } from './collectives';
 // training is silently dropped. The seed event has no run id, and N independently started workers
 // must agree on one, so `run_id` is required (docs/frameworks/allreduce.md, "The seeds' event").
 
-const SYNC_MODES: Record<CollectiveFramework, string> = { allreduce: 'reduce', 'scatter-reduce': 'reduce_scatter' };
+/** LambdaML's sync_mode values each function runs; `async` is AllReduce's --sync async. */
+const SEED_SYNC_MODES: Record<CollectiveFramework, string[]> = { allreduce: ['reduce', 'async'], 'scatter-reduce': ['reduce_scatter'] };
 
 /** LambdaML's own payload fields naming its buckets, tables, hosts and function: no effect on training here. */
 export const SEED_UNUSED_FIELDS = ['tmp_bucket', 'merged_bucket', 'cp_bucket', 'tmp_table_name', 'merged_table_name', 'key_col', 'host', 'port', 'function_name', 'run_epochs'] as const;
@@ -62,12 +63,14 @@ export function workerEventFromSeed(framework: CollectiveFramework, seed: SeedWo
   }
   if (seed.worker_index !== undefined && seed.worker_index !== seed.rank) refuse(`worker_index ${seed.worker_index} differs from rank ${seed.rank}`);
   if (seed.n_workers !== undefined && seed.n_workers !== seed.num_workers) refuse(`n_workers ${seed.n_workers} differs from num_workers ${seed.num_workers}`);
-  if (seed.sync_mode !== undefined && seed.sync_mode !== SYNC_MODES[framework]) {
-    refuse(`sync_mode "${seed.sync_mode}" is not what ${framework} runs (sync_mode "${SYNC_MODES[framework]}")`);
+  const modes = SEED_SYNC_MODES[framework];
+  if (seed.sync_mode !== undefined && !modes.includes(seed.sync_mode)) {
+    refuse(`sync_mode "${seed.sync_mode}" is not what ${framework} runs (sync_mode ${modes.map((m) => `"${m}"`).join(' or ')})`);
   }
   const config = resolveTrainingConfig({
     workers: seed.num_workers, epochs: seed.n_epochs, batchSize: seed.batch_size, lr: seed.lr,
     model: seed.model, dataset: seed.dataset, seed: seed.seed, channel: deployment.channel ?? 's3',
+    ...(seed.sync_mode === 'async' ? { sync: 'async' } : {}),
   }, { framework, what: 'seed worker event' });
   return {
     runId: seed.run_id, rank: seed.rank, numWorkers: seed.num_workers, invocation: 1, config: config as DataParallelWorkerEvent['config'],

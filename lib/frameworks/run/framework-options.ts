@@ -11,10 +11,15 @@ export const CHANNELS = ['s3', 'redis', 'memcached', 'dynamodb'] as const;
 export const AGGREGATIONS = ['mean', 'median', 'trimmed-mean'] as const;
 export const ATTACKS = ['none', 'sign-flip', 'gaussian', 'label-flip'] as const;
 export const MLLESS_VARIANTS = ['significant', 'all'] as const;
+export const SYNC_MODES = ['sync', 'async'] as const;
 
 export const frameworkOptionFields = {
   /** LambdaML collectives: the store gradients travel through. */
   channel: z.enum(CHANNELS),
+  /** AllReduce: average every step's gradient at a barrier (sync), or SGD on a shared model without one (async). */
+  sync: z.enum(SYNC_MODES),
+  /** AllReduce async: how many exchanges a worker may be ahead of the slowest (absent: unbounded). */
+  staleness: z.number().int().min(0).max(100_000),
   /** SPIRT: minibatches each peer computes in parallel per round (the state machine's N). */
   batches: z.number().int().min(1).max(MAX_BATCHES),
   /** SPIRT: how a peer combines the averaged gradients of the trusted peers. */
