@@ -1,6 +1,6 @@
 import { assertFinite, decodeTensor, encodeTensor } from '../ml/tensor';
 import { waitFor, WaitTimeoutError } from '../util/wait';
-import { BadGradientError, shareRecentCall, type CollectiveOptions, type CommunicatorState } from './collective';
+import { BadGradientError, OutOfTimeError, shareRecentCall, type CollectiveOptions, type CommunicatorState } from './collective';
 
 // Asynchronous SGD over a storage channel: a shared model every worker reads, modifies and writes
 // without waiting for the others. The shared model is the initial model plus the mean over the
@@ -66,12 +66,20 @@ export class AsyncCommunicator {
   async settle(): Promise<Float32Array> {
     const { store, numWorkers, initial } = this.opts;
     const version = this.version;
-    const slots = await Promise.all(Array.from({ length: numWorkers }, (_, worker) => waitFor(`worker ${worker}'s last update (${version})`, async () => {
-      await this.checkAbort();
-      const bytes = await store.load(this.slotKey(worker, version));
-      return bytes && decodeTensor(bytes, initial.length);
-    }, { timeoutMs: this.opts.timeoutMs, initialDelayMs: 1, maxDelayMs: this.opts.pollMaxDelayMs ?? 25 })));
-    return this.sharedModel(slots);
+    // Bounded by the invocation's time too: the caller hands over and settles in the next one.
+    const budget = Math.max(0, this.opts.waitBudgetMs?.() ?? Infinity);
+    const what = (worker: number) => `worker ${worker}'s last update (${version})`;
+    try {
+      const slots = await Promise.all(Array.from({ length: numWorkers }, (_, worker) => waitFor(what(worker), async () => {
+        await this.checkAbort();
+        const bytes = await store.load(this.slotKey(worker, version));
+        return bytes && decodeTensor(bytes, initial.length);
+      }, { timeoutMs: Math.min(this.opts.timeoutMs, budget), initialDelayMs: 1, maxDelayMs: this.opts.pollMaxDelayMs ?? 25 })));
+      return this.sharedModel(slots);
+    } catch (err) {
+      if (err instanceof WaitTimeoutError && budget < this.opts.timeoutMs) throw new OutOfTimeError('every worker\'s last update');
+      throw err;
+    }
   }
 
   exportState(): CommunicatorState {

@@ -79,7 +79,15 @@ async function train(framework: CollectiveFramework, w: WorkerInvocation<WorkerE
     }
     await w.finishEpoch(state, state.epoch, testSet && { model, params: state.params, testSet });
   }
-  return w.finishRun(await comm.finish(state.params), backend.name, () => deps.channel.clear(keys.sync));
+  let final: Float32Array;
+  try {
+    final = await comm.finish(state.params);
+  } catch (err) {
+    // Async: waiting for the others' last updates used up this invocation; the next one settles.
+    if (err instanceof OutOfTimeError) return handOver(w, state, optimizer, comm);
+    throw err;
+  }
+  return w.finishRun(final, backend.name, () => deps.channel.clear(keys.sync));
 }
 
 function freshState(model: FlatModel, config: TrainingConfig): WorkerState {
