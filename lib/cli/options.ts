@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { FRAMEWORKS, type FrameworkName } from '../frameworks/catalog';
-import { AGGREGATIONS, ATTACKS, CHANNELS, frameworkOptionFields, MLLESS_VARIANTS, type FrameworkOptionName } from '../frameworks/run/framework-options';
+import { AGGREGATIONS, ATTACKS, CHANNELS, frameworkOptionFields, MLLESS_VARIANTS, SYNC_MODES, type FrameworkOptionName } from '../frameworks/run/framework-options';
 import { DEFAULT_LR, InvalidInputError, MODEL_KINDS, OPTIMIZERS, resolveTrainingConfig, type TrainingConfig } from '../frameworks/run/training-config';
 import { DATASET_NAMES } from '../ml/data/names';
 
@@ -10,9 +10,9 @@ import { DATASET_NAMES } from '../ml/data/names';
 const FLAG_OF: Record<string, string> = {
   model: '--model', dataset: '--dataset', workers: '--workers', epochs: '--epochs', batchSize: '--batch-size',
   optimizer: '--optimizer', lr: '--lr', momentum: '--momentum', weightDecay: '--weight-decay', seed: '--seed',
-  syncTimeoutSeconds: '--sync-timeout', channel: '--channel', batches: '--batches', aggregation: '--aggregation',
+  syncTimeoutSeconds: '--sync-timeout', channel: '--channel', sync: '--sync', staleness: '--staleness', batches: '--batches', aggregation: '--aggregation',
   attack: '--attack', attackers: '--attackers', inDb: '--no-in-db', variant: '--variant', threshold: '--threshold',
-  targetLoss: '--target-loss', patience: '--patience', maxSeconds: '--max-seconds',
+  targetLoss: '--target-loss', targetAccuracy: '--target-accuracy', patience: '--patience', maxSeconds: '--max-seconds',
   dataDir: '--data-dir', trainSamples: '--train-samples', testSamples: '--test-samples',
 };
 
@@ -48,6 +48,8 @@ export function trainingOptions(): Option[] {
     // Framework options have no commander default: the framework's own default applies, and
     // giving one to a framework that does not take it is an error.
     new Option('--channel <store>', 'allreduce, scatter-reduce: store the gradients travel through (default s3)').choices([...CHANNELS]),
+    new Option('--sync <mode>', 'allreduce: sync (a barrier every step) or async (SGD on a shared model, no barrier; scatter-reduce has no async form) (default sync)').choices([...SYNC_MODES]),
+    new Option('--staleness <k>', 'allreduce --sync async: exchanges a worker may be ahead of the slowest (default unbounded)').argParser(integer('--staleness')),
     new Option('--batches <n>', 'spirt: minibatches per peer per round, computed in parallel (default 4)').argParser(integer('--batches')),
     new Option('--aggregation <rule>', 'spirt: how peers combine gradients (default mean)').choices([...AGGREGATIONS]),
     new Option('--attack <kind>', 'spirt experiments: what attacking peers do (default none)').choices([...ATTACKS]),
@@ -55,8 +57,9 @@ export function trainingOptions(): Option[] {
     new Option('--no-in-db', 'spirt: average and update in the function instead of inside the database'),
     new Option('--variant <kind>', 'mlless: send only significant updates, or all (default significant)').choices([...MLLESS_VARIANTS]),
     new Option('--threshold <x>', `mlless: significance threshold, |accumulated update / parameter| at step 1, decaying as 1/sqrt(step) (default ${FRAMEWORKS.mlless.options.threshold})`).argParser(decimal('--threshold')),
-    new Option('--target-loss <x>', 'mlless: stop when the training loss stays below this for --patience steps (default 0: never)').argParser(decimal('--target-loss')),
-    new Option('--patience <k>', 'mlless: steps under --target-loss that stop the run (default 10)').argParser(integer('--patience')),
+    new Option('--target-loss <x>', 'mlless: stop when the training loss stays below this for --patience steps; spirt: the peers\' mean validation loss, for --patience rounds (default 0: never)').argParser(decimal('--target-loss')),
+    new Option('--target-accuracy <x>', 'spirt: stop when the peers\' mean validation accuracy (0-1) stays at or above this for --patience rounds (default 0: never)').argParser(decimal('--target-accuracy')),
+    new Option('--patience <k>', 'mlless: steps meeting --target-loss that stop the run (default 10); spirt: rounds meeting its target (default 1)').argParser(integer('--patience')),
     new Option('--max-seconds <s>', 'mlless: time budget of the training (default 0: none)').argParser(decimal('--max-seconds')),
   ];
 }
@@ -99,9 +102,9 @@ function optionsInput(opts: Record<string, unknown>): Record<string, unknown> {
   return {
     model: opts.model, dataset: opts.dataset, workers: opts.workers, epochs: opts.epochs, batchSize: opts.batchSize,
     optimizer: opts.optimizer, lr: opts.lr, momentum: opts.momentum, weightDecay: opts.weightDecay, seed: opts.seed,
-    syncTimeoutSeconds: opts.syncTimeout, channel: opts.channel, batches: opts.batches, aggregation: opts.aggregation,
+    syncTimeoutSeconds: opts.syncTimeout, channel: opts.channel, sync: opts.sync, staleness: opts.staleness, batches: opts.batches, aggregation: opts.aggregation,
     attack: opts.attack, attackers: opts.attackers, variant: opts.variant, threshold: opts.threshold,
-    targetLoss: opts.targetLoss, patience: opts.patience, maxSeconds: opts.maxSeconds,
+    targetLoss: opts.targetLoss, targetAccuracy: opts.targetAccuracy, patience: opts.patience, maxSeconds: opts.maxSeconds,
     dataDir: opts.dataDir, trainSamples: opts.trainSamples, testSamples: opts.testSamples,
     // commander sets inDb=true for every run because of --no-in-db; only the flag itself counts.
     inDb: opts.inDb === false ? false : undefined,

@@ -1,6 +1,6 @@
 import { assertFinite, decodeTensor, encodeTensor } from '../ml/tensor';
 import { waitFor, WaitTimeoutError } from '../util/wait';
-import { BadGradientError, shareRecentCall, type CollectiveOptions } from './collective';
+import { BadGradientError, OutOfTimeError, shareRecentCall, type CollectiveOptions, type CommunicatorState } from './collective';
 
 // Asynchronous SGD over a storage channel: a shared model every worker reads, modifies and writes
 // without waiting for the others. The shared model is the initial model plus the mean over the
@@ -55,6 +55,50 @@ export class AsyncCommunicator {
     if (this.version > VERSIONS_KEPT) await store.delete([this.slotKey(rank, this.version - VERSIONS_KEPT)]);
 
     const slots = await Promise.all(Array.from({ length: numWorkers }, (_, worker) => (worker === rank ? own : this.readSlot(worker))));
+    return this.sharedModel(slots);
+  }
+
+  /**
+   * The shared model once every worker has published as many exchanges as this one (its last;
+   * equal shards make it the same count for all): the same bits on every worker, so a run ends
+   * with one model.
+   */
+  async settle(): Promise<Float32Array> {
+    const { store, numWorkers, initial } = this.opts;
+    const version = this.version;
+    // Bounded by the invocation's time too: the caller hands over and settles in the next one.
+    const budget = Math.max(0, this.opts.waitBudgetMs?.() ?? Infinity);
+    const what = (worker: number) => `worker ${worker}'s last update (${version})`;
+    try {
+      const slots = await Promise.all(Array.from({ length: numWorkers }, (_, worker) => waitFor(what(worker), async () => {
+        await this.checkAbort();
+        const bytes = await store.load(this.slotKey(worker, version));
+        return bytes && decodeTensor(bytes, initial.length);
+      }, { timeoutMs: Math.min(this.opts.timeoutMs, budget), initialDelayMs: 1, maxDelayMs: this.opts.pollMaxDelayMs ?? 25 })));
+      return this.sharedModel(slots);
+    } catch (err) {
+      if (err instanceof WaitTimeoutError && budget < this.opts.timeoutMs) throw new OutOfTimeError('every worker\'s last update');
+      throw err;
+    }
+  }
+
+  exportState(): CommunicatorState {
+    return { asyncVersion: this.version };
+  }
+
+  /** Resumes after a hand-over: the accumulated update is this worker's own latest slot. */
+  async importState(state: CommunicatorState): Promise<void> {
+    this.version = state.asyncVersion ?? 0;
+    this.accumulated.fill(0);
+    if (this.version === 0) return;
+    const bytes = await this.opts.store.load(this.slotKey(this.opts.rank, this.version));
+    if (!bytes) throw new Error(`worker ${this.opts.rank}'s update ${this.version} is missing from the channel: cannot resume`);
+    this.accumulated.set(decodeTensor(bytes, this.opts.initial.length));
+  }
+
+  /** initial + mean of the slots, summed in worker order (the same bits on every worker). */
+  private sharedModel(slots: (Float32Array | undefined)[]): Float32Array {
+    const { initial, numWorkers } = this.opts;
     const model = new Float32Array(initial.length);
     for (let i = 0; i < model.length; i++) {
       let sum = 0;

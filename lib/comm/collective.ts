@@ -55,6 +55,8 @@ export class BadGradientError extends Error {
 export interface CommunicatorState {
   /** Merged chunks of the previous step this worker published: deleted once everyone has read them. */
   previousMerged?: string[];
+  /** Async SGD: the exchanges this worker has published (its accumulated update is its latest slot). */
+  asyncVersion?: number;
 }
 
 /** A synchronous collective: every worker calls mean() with its gradient for the same step. */

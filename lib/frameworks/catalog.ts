@@ -24,11 +24,11 @@ export interface FrameworkInfo {
 }
 
 export const FRAMEWORKS = {
-  allreduce: { title: 'LambdaML AllReduce', service: 'allreduce', servers: [], options: { channel: 's3' } },
+  allreduce: { title: 'LambdaML AllReduce', service: 'allreduce', servers: [], options: { channel: 's3', sync: 'sync', staleness: undefined } },
   'scatter-reduce': { title: 'LambdaML ScatterReduce', service: 'scatter-reduce', servers: [], options: { channel: 's3' } },
   spirt: {
     title: 'SPIRT', service: 'spirt', servers: ['redis', 'sqs'],
-    options: { batches: 4, aggregation: 'mean', attack: 'none', attackers: 0, inDb: true },
+    options: { batches: 4, aggregation: 'mean', attack: 'none', attackers: 0, inDb: true, targetLoss: 0, targetAccuracy: 0, patience: 1 },
     // One update per round averages batches × peers minibatches: a large effective batch wants a
     // larger step (MNIST MLP, 4 peers × 4 batches of 64: 0.5 gives 92.9% after 2 epochs, 0.05 far less).
     defaultLr: 0.5, optimizers: ['sgd'], plainSgd: true, // AI.MODELUPDATE in the peers' databases

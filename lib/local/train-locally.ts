@@ -90,7 +90,11 @@ async function startRuntime(opts: LocalRunOptions, framework: ReturnType<typeof 
     environmentOverrides: extra?.environmentOverrides, onProgress: progress,
     // What `sls deploy --param workers=N` sets on AWS (MLLESS: one queue per worker), and the
     // LambdaML collectives' `--param channel=...` (the functions' MLTRAIN_CHANNEL).
-    params: { workers: String(opts.config.workers), ...(opts.config.channel ? { channel: opts.config.channel } : {}) },
+    params: {
+      workers: String(opts.config.workers), ...(opts.config.channel ? { channel: opts.config.channel } : {}),
+      // SPIRT's `--param batches=N`: the round state machine and the trigger's check both follow it.
+      ...(opts.config.batches !== undefined ? { batches: String(opts.config.batches) } : {}),
+    },
   }).catch(async (err: unknown) => {
     await extra?.stop();
     throw err;

@@ -34,7 +34,10 @@ test('MLLESS options get their defaults and are checked, naming the flag', () =>
   expect(() => toTrainingConfig({ threshold: -1 }, 'mlless')).toThrow('--threshold: Too small: expected number to be >=0');
   expect(() => toTrainingConfig({ patience: 0 }, 'mlless')).toThrow('--patience: Too small');
   expect(() => toTrainingConfig({ variant: 'some' }, 'mlless')).toThrow('--variant: Invalid option: expected one of "significant"|"all"');
-  expect(() => toTrainingConfig({ targetLoss: 0.1 }, 'allreduce')).toThrow('--target-loss does not apply to allreduce (only to mlless)');
+  expect(() => toTrainingConfig({ targetLoss: 0.1 }, 'allreduce')).toThrow('--target-loss does not apply to allreduce (only to spirt, mlless)');
+  expect(() => toTrainingConfig({ targetAccuracy: 0.9 }, 'mlless')).toThrow('--target-accuracy does not apply to mlless (only to spirt)');
+  expect(toTrainingConfig({ targetAccuracy: 0.9, patience: 3 }, 'spirt')).toMatchObject({ targetAccuracy: 0.9, targetLoss: 0, patience: 3 });
+  expect(() => toTrainingConfig({ targetAccuracy: 1.5 }, 'spirt')).toThrow('--target-accuracy: Too big');
 });
 
 test('update keys name run, step and worker, and only the right ones are accepted back', () => {

@@ -34,6 +34,11 @@ const rows: Row[] = [
     framework: 'allreduce', args: ['--workers', '4', '--epochs', '3'], config: { ...MLP, workers: 4, epochs: 3 }, accuracy: 0.95, always: true, minutes: 15,
     also: (r) => expect(r.epochs).toHaveLength(3),
   },
+  // Async SGD (no barrier) must stay within 2 points of the synchronous run's bar, on every channel.
+  ...(['s3', 'redis', 'memcached', 'dynamodb'] as const).map((channel): Row => ({
+    framework: 'allreduce', args: ['--sync', 'async', '--channel', channel, '--workers', '4', '--epochs', '3'],
+    config: { ...MLP, workers: 4, epochs: 3, sync: 'async', channel }, accuracy: 0.93, minutes: 15,
+  })),
   {
     framework: 'scatter-reduce', args: ['--workers', '4', '--epochs', '3'], config: { ...MLP, workers: 4, epochs: 3, channel: 's3' }, accuracy: 0.95, minutes: 15,
   },

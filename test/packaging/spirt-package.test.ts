@@ -28,6 +28,8 @@ test.each([1, 4, 20])('N = %i: the packaged state machine is the locally execute
   const packaged = packagedDefinition(t) as { States: { ComputeGradients: { Branches: unknown[] } } };
   expect(packaged.States.ComputeGradients.Branches).toHaveLength(n);
   expect(packaged).toEqual(localRoundDefinition(n, (key) => key));
+  // The trigger is told the same N, and refuses a run with another.
+  expect(t.Resources.TriggerLambdaFunction.Properties.Environment.Variables.MLTRAIN_STATE_MACHINE_BATCHES).toBe(String(n));
 });
 
 test('the functions get names, not secrets, and the rights they need', () => {

@@ -1,4 +1,4 @@
-import { createCommunicator, OutOfTimeError, type GradientCommunicator } from '../../comm';
+import { OutOfTimeError } from '../../comm';
 import { batchAt, stepsPerEpoch } from '../../ml/data/batches';
 import type { FlatModel } from '../../ml/models';
 import { createOptimizer, type FlatOptimizer } from '../../ml/optimizers';
@@ -15,7 +15,8 @@ import { runWorkerInvocation, type WorkerInvocation } from '../run/worker-lifecy
 import { addStep, newEpochStats } from '../run/worker-reports';
 import { loadCheckpoint, saveCheckpoint, type WorkerState } from './checkpoint';
 import type { DataParallelWorkerEvent as WorkerEvent } from '../run/events';
-import { COLLECTIVES, type CollectiveFramework } from './collectives';
+import type { CollectiveFramework } from './collectives';
+import { createStepExchange, type StepExchange } from './step-exchange';
 
 export interface WorkerDeps extends DataParallelWorkerDeps {
   /** Where gradients travel (`--channel`): the bucket itself for s3. */
@@ -41,15 +42,15 @@ async function train(framework: CollectiveFramework, w: WorkerInvocation<WorkerE
   const keys = runKeys(runId);
   const optimizer = createOptimizer(optimizerConfig(config), model.numParams);
   const budget = new TimeBudget(deps.remainingTimeMs);
-  const comm = createCommunicator(COLLECTIVES[framework].pattern, {
+  const comm = createStepExchange(framework, config, {
     store: deps.channel, prefix: keys.sync, rank, numWorkers, timeoutMs: config.syncTimeoutSeconds * 1000,
     checkAbort: () => throwIfRunFailed(store, runId),
     waitBudgetMs: () => deps.remainingTimeMs() - budget.handOverCostMs(),
-  });
+  }, optimizer, model.initialParams(config.seed));
 
   const state = await w.resume(() => loadCheckpoint(store, keys.checkpoint(rank), model.numParams), () => freshState(model, config));
   optimizer.importState(state.optimizer);
-  comm.importState(state.comm);
+  await comm.importState(state.comm);
   log.info('worker started', {
     framework, channel: deps.channel.kind, backend: backend.name, epoch: state.epoch, step: state.step, shardSize: shard.count, params: model.numParams,
   });
@@ -63,9 +64,9 @@ async function train(framework: CollectiveFramework, w: WorkerInvocation<WorkerE
       model.setParams(state.params);
       const { loss, grad } = model.gradient(batchAt(shard, order, state.step, config.batchSize));
       const t1 = performance.now();
-      let mean: Float32Array;
+      let times: { syncMs: number; updateMs: number };
       try {
-        mean = await comm.mean(`e${state.epoch}/b${state.step}`, grad);
+        times = await comm.step(`e${state.epoch}/b${state.step}`, state.params, grad);
       } catch (err) {
         // Waiting for a peer (perhaps itself starting a new invocation) used up this invocation's
         // time. Nothing of this step is applied yet: the next invocation redoes it, and the
@@ -73,15 +74,20 @@ async function train(framework: CollectiveFramework, w: WorkerInvocation<WorkerE
         if (err instanceof OutOfTimeError) return handOver(w, state, optimizer, comm);
         throw err;
       }
-      const t2 = performance.now();
-      optimizer.step(state.params, mean);
-      const t3 = performance.now();
-      addStep(state.epochStats, loss, { computeMs: t1 - t0, syncMs: t2 - t1, updateMs: t3 - t2 });
-      budget.recordStep(t3 - t0);
+      addStep(state.epochStats, loss, { computeMs: t1 - t0, ...times });
+      budget.recordStep(performance.now() - t0);
     }
     await w.finishEpoch(state, state.epoch, testSet && { model, params: state.params, testSet });
   }
-  return w.finishRun(state.params, backend.name, () => deps.channel.clear(keys.sync));
+  let final: Float32Array;
+  try {
+    final = await comm.finish(state.params);
+  } catch (err) {
+    // Async: waiting for the others' last updates used up this invocation; the next one settles.
+    if (err instanceof OutOfTimeError) return handOver(w, state, optimizer, comm);
+    throw err;
+  }
+  return w.finishRun(final, backend.name, () => deps.channel.clear(keys.sync));
 }
 
 function freshState(model: FlatModel, config: TrainingConfig): WorkerState {
@@ -93,7 +99,7 @@ function freshState(model: FlatModel, config: TrainingConfig): WorkerState {
 }
 
 function handOver(
-  w: WorkerInvocation<WorkerEvent, WorkerDeps>, state: WorkerState, optimizer: FlatOptimizer, comm: GradientCommunicator,
+  w: WorkerInvocation<WorkerEvent, WorkerDeps>, state: WorkerState, optimizer: FlatOptimizer, comm: StepExchange,
 ): Promise<WorkerOutcome> {
   state.optimizer = optimizer.exportState();
   state.comm = comm.exportState();

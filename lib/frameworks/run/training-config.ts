@@ -113,6 +113,9 @@ export function resolveTrainingConfig(input: unknown, opts: ResolveOptions = {})
   }
   const resolved = { ...defaults, ...stripUndefined(config) } as TrainingConfig;
   if (resolved.attack !== undefined) checkAttack(resolved, what, nameOf);
+  if (resolved.staleness !== undefined && resolved.sync !== 'async') {
+    throw new InvalidInputError(`invalid ${what}: ${nameOf(['staleness'])} needs ${nameOf(['sync'])} async (a synchronous run waits for everyone at every step)`);
+  }
   return resolved;
 }
 

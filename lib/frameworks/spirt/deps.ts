@@ -29,9 +29,11 @@ export interface SpirtDeps {
   invoker: FunctionInvoker;
   /** The deployed name of one of the service's functions. */
   functionName(key: string): string;
+  /** The N the deployed round state machine was generated for (`--param batches=N`), when known. */
+  deployedBatches?: number;
 }
 
-export const SPIRT_ENV = { stateMachine: 'MLTRAIN_STATE_MACHINE_NAME' } as const;
+export const SPIRT_ENV = { stateMachine: 'MLTRAIN_STATE_MACHINE_NAME', batches: 'MLTRAIN_STATE_MACHINE_BATCHES' } as const;
 
 let sqs: SQSClient | undefined;
 let sfn: SFNClient | undefined;
@@ -72,5 +74,14 @@ export function createSpirtDeps(functionKey: string, context: { invokedFunctionA
     rounds: new StepFunctionsRoundStarter(stateMachineArn(context.invokedFunctionArn, requireEnv(SPIRT_ENV.stateMachine))),
     invoker: new LambdaInvoker(traffic),
     functionName: (key) => `${prefix}-${key}`,
+    deployedBatches: deployedBatches(),
   };
+}
+
+function deployedBatches(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env[SPIRT_ENV.batches];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${SPIRT_ENV.batches} is "${raw}"; expected the whole number of batches the state machine was generated for`);
+  return n;
 }

@@ -4,7 +4,7 @@ import { resolvedConfigSchema, runEventFields } from '../run/events';
 // The JSON SPIRT's functions receive (the trigger's is every framework's: run/events.ts). Names and
 // numbers only: no data, no secrets.
 
-const spirtConfigSchema = resolvedConfigSchema('batches', 'aggregation', 'attack', 'attackers', 'inDb');
+const spirtConfigSchema = resolvedConfigSchema('batches', 'aggregation', 'attack', 'attackers', 'inDb', 'targetLoss', 'targetAccuracy', 'patience');
 
 export type SpirtConfig = z.output<typeof spirtConfigSchema>;
 

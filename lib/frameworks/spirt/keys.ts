@@ -33,6 +33,8 @@ export const peerKeys = (runId: string) => {
     /** Set of announcement nonces already seen (replay protection). */
     seenNonces: `${root}seen-nonces`,
     earlyStopping: `${root}early-stopping`,
+    /** The last round checked against the user's target, and how many rounds in a row met it. */
+    targetStreak: `${root}target-streak`,
     /** Hash of the epoch's running figures (loss sum, steps, seconds per phase, start time). */
     epochStats: (epoch: number) => `${root}epoch-stats:${epoch}`,
     /** Hash of this peer's cumulative traffic, added to by every invocation. */

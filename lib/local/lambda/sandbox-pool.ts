@@ -76,7 +76,7 @@ export class SandboxPool {
 
   /** The most recently used idle process of this function (LIFO keeps few processes hot), if any. */
   take(fn: LocalFunctionDefinition): Sandbox | undefined {
-    const pool = this.idle.get(fn.key);
+    const pool = this.idle.get(fn.functionName);
     for (let sandbox = pool?.pop(); sandbox; sandbox = pool?.pop()) {
       clearTimeout(sandbox.idleTimer);
       if (sandbox.exited || sandbox.generation !== this.generation) {
@@ -122,9 +122,9 @@ export class SandboxPool {
       this.retire(sandbox);
     }, this.opts.idleTimeoutMs);
     sandbox.idleTimer.unref();
-    const pool = this.idle.get(sandbox.fn.key) ?? [];
+    const pool = this.idle.get(sandbox.fn.functionName) ?? [];
     pool.push(sandbox);
-    this.idle.set(sandbox.fn.key, pool);
+    this.idle.set(sandbox.fn.functionName, pool);
   }
 
   retire(sandbox: Sandbox): void {
@@ -179,7 +179,7 @@ export class SandboxPool {
   }
 
   private dropIdle(sandbox: Sandbox): void {
-    const pool = this.idle.get(sandbox.fn.key);
+    const pool = this.idle.get(sandbox.fn.functionName);
     const at = pool?.indexOf(sandbox) ?? -1;
     if (at >= 0) pool!.splice(at, 1);
   }

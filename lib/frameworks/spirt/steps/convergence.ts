@@ -9,7 +9,8 @@ import { peerData } from '../data';
 import { openSelf, readUsage, recordUsage, type PeerSelf } from '../peer';
 import { onPeer } from '../peer-db';
 import { roundPosition, roundsPerEpoch } from '../rounds';
-import { finishPeer } from './finish';
+import { finishPeer, type SpirtStopReason } from './finish';
+import { checkTarget, hasTarget } from './target';
 
 /** Early stopping (patience 10, min_delta 0: docs/frameworks/spirt.md), checked at the end of every epoch. */
 export const EARLY_STOPPING = { patience: 10, minDelta: 0 } as const;
@@ -20,6 +21,8 @@ export interface ConvergenceResult {
   epoch: number;
   valLoss: number;
   valAccuracy: number;
+  /** Why the run stops here, when it does. */
+  stopReason?: SpirtStopReason;
 }
 
 export interface RoundFigures {
@@ -56,17 +59,20 @@ export async function checkConvergence(event: RoundEvent, deps: SpirtDeps): Prom
       .rpush(self.keys.roundLog, JSON.stringify(figures))
       .exec();
 
+    const target = hasTarget(config) ? await checkTarget(self, deps, event, val) : undefined;
     let converged = false;
-    if (pos.lastOfEpoch) {
-      converged = await earlyStopping(self, val.loss);
+    if (pos.lastOfEpoch || target?.stop) {
+      converged = pos.lastOfEpoch && await earlyStopping(self, val.loss);
+      // A run stopped by its target mid-epoch still reports that epoch, as far as it got.
       await recordPeerEpoch(self, deps, event, pos.epoch, data, params);
-      if (!pos.lastOfRun && !converged) await self.db.redis.hset(self.keys.epochStats(pos.epoch + 1), 'startedAt', Date.now());
+      if (!pos.lastOfRun && !converged && !target?.stop) await self.db.redis.hset(self.keys.epochStats(pos.epoch + 1), 'startedAt', Date.now());
     }
-    const stop = converged || pos.lastOfRun;
+    const stopReason: SpirtStopReason | undefined = target?.reason ?? (converged ? 'early-stopping' : pos.lastOfRun ? 'epochs' : undefined);
+    const stop = stopReason !== undefined;
     await recordUsage(self, deps.traffic.snapshot());
     deps.traffic.restore(emptyTraffic()); // counted once; finishPeer reads the totals from the database
-    if (stop) await finishPeer(self, deps, event, params, (await initBackend()).name);
-    return { stop, converged, epoch: pos.epoch, valLoss: val.loss, valAccuracy: val.accuracy };
+    if (stopReason) await finishPeer(self, deps, event, params, (await initBackend()).name, { reason: stopReason, round, epoch: pos.epoch });
+    return { stop, converged, epoch: pos.epoch, valLoss: val.loss, valAccuracy: val.accuracy, ...(stopReason ? { stopReason } : {}) };
   });
 }
 

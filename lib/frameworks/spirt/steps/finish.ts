@@ -7,6 +7,7 @@ import type { SpirtDeps } from '../deps';
 import type { RoundEvent } from '../events';
 import { inactivePeers, readUsage, trustedPeers, type PeerSelf } from '../peer';
 import type { RoundFigures } from './convergence';
+import type { TargetStopReason } from './target';
 
 /** A SPIRT peer's report also carries its per-round timings of averaging, aggregation and update. */
 export interface SpirtPeerReport extends WorkerReport {
@@ -14,11 +15,20 @@ export interface SpirtPeerReport extends WorkerReport {
   rounds: RoundFigures[];
 }
 
+/** Why a SPIRT run ended: its epochs, the no-improvement rule, or the user's target. */
+export type SpirtStopReason = 'epochs' | 'early-stopping' | TargetStopReason;
+
+export interface SpirtStop {
+  reason: SpirtStopReason;
+  round: number;
+  epoch: number;
+}
+
 /**
  * A peer's training is over: it reports, and the peer that finds every active peer's report
  * writes the run's done marker (a peer finishing last always does; two doing it write the same).
  */
-export async function finishPeer(self: PeerSelf, deps: SpirtDeps, event: RoundEvent, params: Float32Array, backend: string): Promise<void> {
+export async function finishPeer(self: PeerSelf, deps: SpirtDeps, event: RoundEvent, params: Float32Array, backend: string, stop: SpirtStop): Promise<void> {
   const { runId, config } = event;
   const keys = runKeys(runId);
   const { traffic, invocations } = await readUsage(self);
@@ -52,7 +62,11 @@ export async function finishPeer(self: PeerSelf, deps: SpirtDeps, event: RoundEv
   const summary = excluded.length ? excludedSummary(excluded, expected) + (differ ? `; the remaining peers' models differ (${digests}), as each stopped aggregating the excluded peers from the round it found them unreachable, and the run's digest is peer ${reference.rank}'s` : '') : undefined;
   const done: RunDone = {
     paramsDigest: reference.paramsDigest, numParams: params.length, finishedAt: new Date().toISOString(), reports: counted,
-    ...(summary ? { details: { excludedPeers: excluded, peerDigests: Object.fromEntries(counted.map((r) => [r.rank, r.paramsDigest])), summary } } : {}),
+    ...(stop.epoch < config.epochs || stop.reason !== 'epochs' ? { epochs: stop.epoch } : {}),
+    details: {
+      stopReason: stop.reason, stoppedAtRound: stop.round, stoppedAtEpoch: stop.epoch,
+      ...(summary ? { excludedPeers: excluded, peerDigests: Object.fromEntries(counted.map((r) => [r.rank, r.paramsDigest])), summary } : {}),
+    },
   };
   await saveJson(deps.store, keys.done, done);
   deps.log.info('run finished', { runId, peer: self.peer, peersReported: counted.map((r) => r.rank), excludedPeers: excluded, distinctModels: new Set(counted.map((r) => r.paramsDigest)).size });

@@ -1,5 +1,6 @@
 import type { TriggerEvent } from '../../run/events';
 import { openTriggeredRun } from '../../run/open-run';
+import { InvalidInputError } from '../../run/training-config';
 import type { SpirtDeps } from '../deps';
 import type { PeerEvent, SpirtConfig } from '../events';
 
@@ -13,7 +14,9 @@ export interface SpirtRunStarted {
 
 /** Checks the dataset, records the run, creates its queues and starts every peer's init_peers. */
 export async function startSpirtRun(event: TriggerEvent, deps: SpirtDeps): Promise<SpirtRunStarted> {
-  const { runId, manifestKey, config } = await openTriggeredRun<SpirtConfig>('spirt', event, deps.store);
+  const { runId, manifestKey, config } = await openTriggeredRun<SpirtConfig>('spirt', event, deps.store, {
+    validate: (c) => refuseUndeployedBatches(c.batches, deps.deployedBatches),
+  });
   await deps.queues(runId).create(config.workers);
   await Promise.all(Array.from({ length: config.workers }, (_, peer) => {
     const peerEvent: PeerEvent = { runId, peer, config, manifestKey };
@@ -21,4 +24,13 @@ export async function startSpirtRun(event: TriggerEvent, deps: SpirtDeps): Promi
   }));
   deps.log.info('run started', { runId, peers: config.workers, batches: config.batches, aggregation: config.aggregation, attack: config.attack, inDb: config.inDb });
   return { runId, peers: config.workers, batches: config.batches, manifestKey, config };
+}
+
+/** Each round runs the deployed state machine, whose Parallel state has a fixed number of branches. */
+function refuseUndeployedBatches(batches: number, deployed: number | undefined): void {
+  if (deployed === undefined || batches === deployed) return;
+  throw new InvalidInputError(
+    `invalid trigger event config: batches ${batches} does not match the deployed round state machine, generated for ${deployed} parallel batches ` +
+    `(run with batches ${deployed}, or deploy again with --param batches=${batches})`,
+  );
 }
