@@ -288,9 +288,7 @@ function describeMissing(m: RunModel, waited: string): string {
   return parts.join('; ');
 }
 
-function plural(word: string, items: unknown[]): string {
-  return items.length > 1 ? `${word}s` : word;
-}
+const plural = (word: string, items: unknown[]): string => (items.length > 1 ? `${word}s` : word);
 
 function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
