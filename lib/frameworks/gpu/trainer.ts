@@ -1,6 +1,7 @@
 import { initBackend, type BackendInfo } from '../../ml/backend';
 import { stepsPerEpoch } from '../../ml/data/batches';
 import { downloadShard, downloadTestSet, loadManifest } from '../../ml/data/bucket';
+import { calibrateFromTraining } from '../../ml/models/calibration-rows';
 import { createModel } from '../../ml/models';
 import { createOptimizer } from '../../ml/optimizers';
 import { deriveSeed, shuffledIndices } from '../../ml/random';
@@ -74,6 +75,7 @@ async function train(runId: string, deps: GpuTrainerDeps, log: Logger): Promise<
   const shards = await Promise.all(manifest.train.map((_, r) => downloadShard(store, manifest, r)));
   const testSet = await downloadTestSet(store, manifest);
   const model = createModel(config.model, { inputShape: manifest.train[0].featureShape, numClasses: manifest.train[0].numClasses });
+  calibrateFromTraining(model, shards[0]); // worker 0's rows, as the data-parallel worker 0 uses
   const optimizer = createOptimizer(optimizerConfig(config), model.numParams);
   const params = model.initialParams(config.seed); // the same initial model as every worker's
   const steps = stepsPerEpoch(shards[0].count, config.batchSize);

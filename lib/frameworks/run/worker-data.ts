@@ -4,6 +4,7 @@ import { initBackend, type BackendInfo } from '../../ml/backend';
 import { downloadShard, downloadTestSet, loadManifest } from '../../ml/data/bucket';
 import type { Dataset } from '../../ml/data/types';
 import { createModel, type FlatModel, type ModelKind } from '../../ml/models';
+import { calibrateFromTraining } from '../../ml/models/calibration-rows';
 import type { TrafficCounter } from '../../metrics/traffic';
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
@@ -53,6 +54,7 @@ export async function withWorkerData<T>(
   const shard = await downloadShard(store, manifest, rank);
   const testSet = rank === 0 ? await downloadTestSet(store, manifest) : undefined;
   const model = createModel(event.config.model, { inputShape: manifest.train[rank].featureShape, numClasses: manifest.train[rank].numClasses });
+  calibrateFromTraining(model, shard);
   try {
     return await train({ backend, shard, testSet, model });
   } finally {

@@ -2,6 +2,7 @@ import { initBackend } from '../../ml/backend';
 import { downloadShard, downloadTestSet, loadManifest } from '../../ml/data/bucket';
 import type { Dataset } from '../../ml/data/types';
 import { createModel, type FlatModel } from '../../ml/models';
+import { calibrateFromTraining } from '../../ml/models/calibration-rows';
 import type { ObjectStore } from '../../stores/types';
 import { splitShard } from './rounds';
 
@@ -32,6 +33,7 @@ export async function peerData(store: ObjectStore, manifestKey: string, workers:
     test: withTestSet ? await downloadTestSet(store, manifest) : cached?.test,
     model: cached?.model ?? createModel(modelKind, { inputShape: meta.featureShape, numClasses: meta.numClasses }),
   };
+  if (!cached) calibrateFromTraining(data.model, data.train);
   dataCache.set(cacheKey, data);
   return data;
 }

@@ -6,7 +6,7 @@ export const paramsFeature: Feature = {
   name: 'params',
   load(ctx) {
     try {
-      validateParams({ framework: ctx.written?.framework ?? 'unknown', cli: ctx.options.param, config: ctx.serverless.configurationInput.params });
+      validateParams({ framework: ctx.written?.framework ?? 'unknown', cli: ctx.options.param, config: ctx.serverless.configurationInput.params, stage: ctx.options.stage });
     } catch (err) {
       // Serverless's own error class: printed as a message, without a stack trace.
       throw new ctx.serverless.classes.Error((err as Error).message, 'MLTRAIN_INVALID_PARAM');

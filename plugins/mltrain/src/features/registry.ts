@@ -6,6 +6,7 @@ import { generatedFeature } from './generated';
 import { gpuInstanceFeature, parameterServerFeature, peerDatabasesFeature } from './instances';
 import { iamFeature } from './iam';
 import { layersFeature } from './layers';
+import { trainingMemoryFeature } from './memory';
 import { paramsFeature } from './params';
 import { stateMachineFeature } from './state-machine';
 import { networkFeature, vpcFeature } from './vpc';
@@ -17,6 +18,7 @@ import { networkFeature, vpcFeature } from './vpc';
 export const FEATURES: readonly Feature[] = [
   paramsFeature,
   stateMachineFeature,
+  trainingMemoryFeature,
   iamFeature, // the service's statements before the channel's
   channelFeature,
   vpcFeature,

@@ -1,3 +1,5 @@
+import { MODEL_KINDS } from '../../../../lib/ml/models/types';
+
 // The deployment parameters (`sls package|deploy --param name=value`) each service takes, with
 // what each accepts. Checked before anything is generated (validate.ts): a value that does not
 // fit, or a name no service declares, stops `sls package` with a message naming it.
@@ -56,11 +58,14 @@ export const WORKFLOW_VALUES = ['standard', 'express'] as const;
 export const MLLESS_MAX_WORKERS = 32;
 
 /** By framework (custom.mltrain.framework): the parameters its service reads. */
+/** What the training functions' memory is sized for (model-memory.ts). */
+const MODEL_PARAMS = { model: oneOf(MODEL_KINDS), batchSize: wholeNumber(1, 4096) };
+
 export const SERVICE_PARAMS: Record<string, Record<string, ParamDeclaration>> = {
-  allreduce: { channel: oneOf(CHANNEL_VALUES) },
-  'scatter-reduce': { channel: oneOf(CHANNEL_VALUES) },
-  spirt: { batches: wholeNumber(1, 64), peers: wholeNumber(1, 64), workflow: oneOf(WORKFLOW_VALUES) },
-  mlless: { workers: wholeNumber(1, MLLESS_MAX_WORKERS) },
-  ps: { psInstanceType: anyInstanceType },
+  allreduce: { channel: oneOf(CHANNEL_VALUES), ...MODEL_PARAMS },
+  'scatter-reduce': { channel: oneOf(CHANNEL_VALUES), ...MODEL_PARAMS },
+  spirt: { batches: wholeNumber(1, 64), peers: wholeNumber(1, 64), workflow: oneOf(WORKFLOW_VALUES), ...MODEL_PARAMS },
+  mlless: { workers: wholeNumber(1, MLLESS_MAX_WORKERS), ...MODEL_PARAMS },
+  ps: { psInstanceType: anyInstanceType, ...MODEL_PARAMS },
   gpu: { instanceType: gpuInstanceType },
 };

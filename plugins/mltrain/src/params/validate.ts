@@ -1,10 +1,13 @@
 import { SERVICE_PARAMS } from './declarations';
+import { trainingMemoryMB } from './model-memory';
 
 // `--param name=value` as given to sls, and params.<stage>/params.default in serverless.yml,
 // checked against the service's declarations before any template is generated.
 
 export interface ParamSources {
   framework: string;
+  /** The stage whose params block applies (default dev). */
+  stage?: string;
   /** options.param: ["name=value", ...] */
   cli?: readonly string[];
   /** serverless.yml's params block, by stage (and default). */
@@ -42,5 +45,26 @@ export function validateParams(src: ParamSources): Record<string, string> {
     if (why) problems.push(`${where} ${name}=${value} is refused (${why}): ${name} takes ${decl.accepts}`);
   }
   if (problems.length) throw new Error(`mltrain: ${problems.join('; ')}`);
+  checkModelFits(src);
   return Object.fromEntries(given.filter(([, , w]) => w === '--param').map(([k, v]) => [k, v]));
+}
+
+/** A parameter's value as Serverless resolves ${param:name}: the command line, then params.<stage>, then params.default. */
+export function paramValue(src: ParamSources & { stage?: string }, name: string): string | undefined {
+  const cli = parseCliParams(src.cli);
+  if (cli[name] !== undefined) return cli[name];
+  const configured = src.config?.[src.stage ?? 'dev']?.[name] ?? src.config?.default?.[name];
+  return configured === undefined || configured === null ? undefined : String(configured);
+}
+
+/** The model must fit Lambda and wasm at the batch size (each value already checked alone). */
+function checkModelFits(src: ParamSources): void {
+  const model = paramValue(src, 'model');
+  if (model === undefined) return;
+  const batch = paramValue(src, 'batchSize');
+  try {
+    trainingMemoryMB(model, batch === undefined ? undefined : Number(batch));
+  } catch (err) {
+    throw new Error(`mltrain: --param model=${model} is refused: ${(err as Error).message}`);
+  }
 }
