@@ -7,7 +7,7 @@ import type { LocalRuntime } from '../../lib/local/runtime';
 import { trainLocally } from '../../lib/local/train-locally';
 import { deliverTwice, logLines, type Duplicate, type DuplicatePicker, type Invoke } from '../helpers/inject-duplicates';
 import { snapshotState } from '../helpers/refusals';
-import { PINNED_BASE, PINNED_DIGESTS, PINNED_SETTINGS } from '../helpers/pinned-runs';
+import { PINNED_BASE, PINNED_DIGESTS, PINNED_SETTINGS, pinEngine } from '../helpers/pinned-runs';
 
 // A second delivery of a real event, at several points of a real run, changes nothing: the run
 // ends with the undisturbed run's pinned paramsDigest, and each function logs the duplicate.
@@ -113,3 +113,8 @@ test.each(['allreduce', 'scatter-reduce', 'ps', 'mlless'])('%s: a duplicate work
   expectDuplicateLogged(runId, 'worker');
   expect(results.final.paramsDigest).toBe(PINNED_DIGESTS[framework]);
 });
+
+
+let restoreEngine: () => void;
+beforeAll(() => { restoreEngine = pinEngine(); });
+afterAll(() => restoreEngine());

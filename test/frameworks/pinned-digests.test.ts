@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { resolveTrainingConfig } from '../../lib/frameworks/run/training-config';
 import { trainLocally } from '../../lib/local/train-locally';
-import { PINNED_BASE, PINNED_DIGESTS, PINNED_SETTINGS } from '../helpers/pinned-runs';
+import { PINNED_BASE, PINNED_DIGESTS, PINNED_SETTINGS, pinEngine } from '../helpers/pinned-runs';
 
 // Pins each framework's final paramsDigest on synthetic data: moving code between files must not
 // change what any framework computes. Smallest hand-over-free runs through the real local stack.
@@ -22,3 +22,8 @@ test.each(Object.keys(PINNED_SETTINGS).filter((f) => !CHECKED_WITH_DUPLICATES.in
   const results = await trainLocally({ framework, runsDir, config });
   expect(results.final.paramsDigest).toBe(PINNED_DIGESTS[framework]);
 });
+
+
+let restoreEngine: () => void;
+beforeAll(() => { restoreEngine = pinEngine(); });
+afterAll(() => restoreEngine());

@@ -4,6 +4,19 @@ import type { TrainingConfigInput } from '../../lib/frameworks/run/training-conf
 // synthetic data) and the paramsDigest each ends with, measured on the code before the issue-16
 // restructuring. allreduce, scatter-reduce and ps average the same gradients in the same order.
 
+/**
+ * A digest is deterministic per engine, and these were measured on wasm: the runs' functions are
+ * told to use it, whatever engine this machine would pick (native where it is built).
+ */
+export function pinEngine(): () => void {
+  const before = process.env.MLTRAIN_TF_BACKEND;
+  process.env.MLTRAIN_TF_BACKEND = 'wasm';
+  return () => {
+    if (before === undefined) delete process.env.MLTRAIN_TF_BACKEND;
+    else process.env.MLTRAIN_TF_BACKEND = before;
+  };
+}
+
 export const PINNED_BASE: TrainingConfigInput = { dataset: 'synthetic', model: 'mlp', workers: 2, epochs: 1, batchSize: 256, seed: 7, syncTimeoutSeconds: 60 };
 
 export const PINNED_SETTINGS: Record<string, TrainingConfigInput> = {
