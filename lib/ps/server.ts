@@ -34,14 +34,11 @@ export interface RunningParameterServer {
 
 export const SERVER_NAME = 'mltrain-parameter-server';
 
-export async function startParameterServer(opts: ParameterServerOptions): Promise<RunningParameterServer> {
-  const registry = new ModelRegistry(opts);
-  const { service } = parameterServerDefinition();
-  const server = new grpc.Server(CHANNEL_OPTIONS);
-  const startedAt = Date.now();
-  const log = opts.log;
-  const expected = opts.token ? Buffer.from(`Bearer ${opts.token}`) : undefined;
+type Unary = <Req, Res>(name: string, handle: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res> | Res) =>
+  (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
 
+/** Wraps a handler: checks the token, then turns a refusal into a gRPC status with its message (logged, never with data). */
+function unaryCalls(log: ParameterServerOptions['log'], expected: Buffer | undefined): Unary {
   const authorize = (call: grpc.ServerUnaryCall<unknown, unknown>): void => {
     if (!expected) return;
     const given = Buffer.from(String(call.metadata.get('authorization')[0] ?? ''));
@@ -49,28 +46,27 @@ export async function startParameterServer(opts: ParameterServerOptions): Promis
       throw unauthenticated('missing or wrong token: the caller must send the parameter server\'s shared token');
     }
   };
+  return (name, handle) => (call, callback) => {
+    Promise.resolve()
+      .then(() => {
+        authorize(call as grpc.ServerUnaryCall<unknown, unknown>);
+        return handle(call.request, call);
+      })
+      .then((reply) => callback(null, reply), (err: unknown) => {
+        if (err instanceof ParameterServerError) {
+          log.warn('request refused', { rpc: name, code: statusName(err.code), reason: err.message });
+          callback({ code: err.code, details: err.message });
+        } else {
+          log.error('request failed', { rpc: name, error: err as Error });
+          callback({ code: grpc.status.INTERNAL, details: `${name} failed: ${(err as Error).message}` });
+        }
+      });
+  };
+}
 
-  /** Runs a handler, turning a refusal into a gRPC status with its message (logged, never with data). */
-  function unary<Req, Res>(name: string, handle: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res> | Res) {
-    return (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>): void => {
-      Promise.resolve()
-        .then(() => {
-          authorize(call as grpc.ServerUnaryCall<unknown, unknown>);
-          return handle(call.request, call);
-        })
-        .then((reply) => callback(null, reply), (err: unknown) => {
-          if (err instanceof ParameterServerError) {
-            log.warn('request refused', { rpc: name, code: statusName(err.code), reason: err.message });
-            callback({ code: err.code, details: err.message });
-          } else {
-            log.error('request failed', { rpc: name, error: err as Error });
-            callback({ code: grpc.status.INTERNAL, details: `${name} failed: ${(err as Error).message}` });
-          }
-        });
-    };
-  }
-
-  server.addService(service, {
+/** The five RPCs of the service definition, over the registry. */
+function rpcHandlers(registry: ModelRegistry, log: ParameterServerOptions['log'], unary: Unary, startedAt: number): grpc.UntypedServiceImplementation {
+  return {
     Ping: unary<object, PingReply>('Ping', () => ({
       server: SERVER_NAME, pid: process.pid, uptime_seconds: (Date.now() - startedAt) / 1000, models: registry.size,
     })),
@@ -103,7 +99,16 @@ export async function startParameterServer(opts: ParameterServerOptions): Promis
       log.info('model deleted', { runId: req.run_id, existed: deleted });
       return { deleted };
     }),
-  });
+  };
+}
+
+export async function startParameterServer(opts: ParameterServerOptions): Promise<RunningParameterServer> {
+  const registry = new ModelRegistry(opts);
+  const { service } = parameterServerDefinition();
+  const server = new grpc.Server(CHANNEL_OPTIONS);
+  const log = opts.log;
+  const expected = opts.token ? Buffer.from(`Bearer ${opts.token}`) : undefined;
+  server.addService(service, rpcHandlers(registry, log, unaryCalls(log, expected), Date.now()));
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${opts.host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
