@@ -89,6 +89,21 @@ function describeExit(child: ChildProcess): string {
   return child.signalCode ? `killed by ${child.signalCode}` : `exit code ${child.exitCode}`;
 }
 
+/** Polls `isReady` with back-off until it answers; says why not when the child fails or the deadline passes. */
+async function waitUntilReady(spec: ChildServerSpec, child: ChildProcess, pid: number, spawnError: () => Error | undefined): Promise<string | undefined> {
+  const deadline = Date.now() + spec.startTimeoutMs;
+  let delayMs = 10;
+  for (;;) {
+    const failed = spawnError();
+    if (failed) return `could not be started (${failed.message})`;
+    if (!isRunning(child)) return `exited during startup (${describeExit(child)})`;
+    if (await spec.isReady(spec.port, pid).catch(() => false)) return undefined;
+    if (Date.now() >= deadline) return `did not answer on 127.0.0.1:${spec.port} within ${spec.startTimeoutMs} ms`;
+    await Promise.race([sleep(delayMs), waitForExit(child, delayMs)]);
+    delayMs = Math.min(delayMs * 2, 200);
+  }
+}
+
 /**
  * Spawns the server and resolves once `isReady` succeeds. If the child exits first, rejects with its
  * last output lines (PortInUseError when it lost a race for the port); if it does not answer before
@@ -124,18 +139,8 @@ export async function startChildServer(spec: ChildServerSpec): Promise<ChildServ
     throw new Error(`${spec.name} ${details}`);
   };
 
-  const deadline = Date.now() + spec.startTimeoutMs;
-  let delayMs = 10;
-  for (;;) {
-    if (spawnError) return failStart(`could not be started (${spawnError.message})`);
-    if (!isRunning(child)) return failStart(`exited during startup (${describeExit(child)})`);
-    if (await spec.isReady(spec.port, pid).catch(() => false)) break;
-    if (Date.now() >= deadline) {
-      return failStart(`did not answer on 127.0.0.1:${spec.port} within ${spec.startTimeoutMs} ms`);
-    }
-    await Promise.race([sleep(delayMs), waitForExit(child, delayMs)]);
-    delayMs = Math.min(delayMs * 2, 200);
-  }
+  const notReady = await waitUntilReady(spec, child, pid, () => spawnError);
+  if (notReady) return failStart(notReady);
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= stopChild());
