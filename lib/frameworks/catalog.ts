@@ -19,8 +19,6 @@ export interface FrameworkInfo {
   plainSgd?: boolean;
   /** Trains in one process (the GPU baseline): one progress report per epoch, not one per worker. */
   singleProcess?: boolean;
-  /** EC2 instances a run keeps busy (the GPU baseline's instance, the parameter server's VM), priced over the run's wall time. */
-  instances?: { type: string; count: number }[];
 }
 
 export const FRAMEWORKS = {
@@ -37,11 +35,10 @@ export const FRAMEWORKS = {
     title: 'MLLESS', service: 'mlless', servers: ['redis', 'sqs'],
     options: { variant: 'significant', threshold: 10, targetLoss: 0, patience: 10, maxSeconds: 0 },
   },
-  ps: { title: 'LambdaML hybrid parameter server', service: 'ps', servers: ['parameter-server'], options: {},
-    instances: [{ type: 'c7g.large', count: 1 }] }, // the parameter server's VM (services/ps: psInstanceType)
+  ps: { title: 'LambdaML hybrid parameter server', service: 'ps', servers: ['parameter-server'], options: {} },
   gpu: {
     title: 'GPU baseline', service: 'gpu', servers: [], options: {},
-    singleProcess: true, instances: [{ type: 'g4dn.xlarge', count: 1 }],
+    singleProcess: true,
   },
 } satisfies Record<string, FrameworkInfo>;
 
