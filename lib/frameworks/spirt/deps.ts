@@ -1,10 +1,11 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { requireEnv } from '../../config/env';
 import { LambdaInvoker, type FunctionInvoker } from '../../functions/invoker';
 import { TrafficCounter } from '../../metrics/traffic';
 import { getS3Client } from '../../stores/s3-client';
 import { S3Store } from '../../stores/s3';
+import { nameSdkFailures } from '../../stores/sdk-failures';
+import { getSqsClient } from '../../stores/sqs';
 import type { ObjectStore } from '../../stores/types';
 import { createLogger, type Logger } from '../../util/log';
 import { executionName } from './keys';
@@ -35,12 +36,11 @@ export interface SpirtDeps {
 
 export const SPIRT_ENV = { stateMachine: 'MLTRAIN_STATE_MACHINE_NAME', batches: 'MLTRAIN_STATE_MACHINE_BATCHES' } as const;
 
-let sqs: SQSClient | undefined;
 let sfn: SFNClient | undefined;
 
 /** Starts rounds through the Step Functions API; the machine's ARN comes from the function's own. */
 export class StepFunctionsRoundStarter implements RoundStarter {
-  constructor(private readonly stateMachineArn: string, private readonly client = (sfn ??= new SFNClient({}))) {}
+  constructor(private readonly stateMachineArn: string, private readonly client = (sfn ??= nameSdkFailures(new SFNClient({}), 'Step Functions'))) {}
 
   async start(input: RoundInput): Promise<void> {
     try {
@@ -70,7 +70,7 @@ export function createSpirtDeps(functionKey: string, context: { invokedFunctionA
     traffic,
     log: createLogger({ service, function: functionKey }),
     directory: peerDirectoryFromEnv(),
-    queues: (runId) => new RunQueues((sqs ??= new SQSClient({})), prefix, runId, traffic),
+    queues: (runId) => new RunQueues(getSqsClient(), prefix, runId, traffic),
     rounds: new StepFunctionsRoundStarter(stateMachineArn(context.invokedFunctionArn, requireEnv(SPIRT_ENV.stateMachine))),
     invoker: new LambdaInvoker(traffic),
     functionName: (key) => `${prefix}-${key}`,
