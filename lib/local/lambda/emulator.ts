@@ -166,8 +166,9 @@ export class LocalLambda implements LambdaInvokeTarget {
     if (this.stopped) return Promise.resolve({ statusCode: 503, payload: { message: 'the local Lambda runtime is stopping' } });
     const record = newRecord(fn, event, type);
     this.records.push(record);
-    const reused = this.pool.take(fn);
-    const sandbox = reused ?? this.pool.spawn(fn, record.requestId);
+    const affinity = affinityOf(event);
+    const reused = this.pool.take(fn, affinity);
+    const sandbox = reused ?? this.pool.spawn(fn, record.requestId, affinity);
     record.pid = sandbox.child.pid;
     record.warm = !!reused;
     return new Promise<InvokeOutcome>((resolve) => {
@@ -215,6 +216,14 @@ function newRecord(fn: LocalFunctionDefinition, event: unknown, type: Invocation
   if (typeof e.rank === 'number') record.rank = e.rank;
   if (typeof e.invocation === 'number') record.invocation = e.invocation;
   return record;
+}
+
+/** The worker an event is for (a SPIRT peer, a collective's rank), if it names one. */
+export function affinityOf(event: unknown): string | undefined {
+  const e = (event ?? {}) as { peer?: unknown; rank?: unknown };
+  if (typeof e.peer === 'number') return `peer ${e.peer}`;
+  if (typeof e.rank === 'number') return `rank ${e.rank}`;
+  return undefined;
 }
 
 /** Handlers log JSON lines; anything else (a library's print) is wrapped so the file stays JSON lines. */
