@@ -4,7 +4,7 @@ import path from 'node:path';
 import { LogFiles } from '../log-files';
 import { LOCAL_ACCOUNT_ID } from '../local-identity';
 import { serveLambdaApi, type LambdaApiServer } from './api';
-import { bundleEntries, bundleEntry } from './bundles';
+import { bundleEntries, bundleEntry, COMPILE_CACHE_DIR } from './bundles';
 import { Invocation } from './invocation';
 import { SandboxPool, type FunctionCode, type Stream } from './sandbox-pool';
 import type { LocalFunctionDefinition, ServiceDefinition } from './service-definition';
@@ -65,7 +65,7 @@ export class LocalLambda implements LambdaInvokeTarget {
     const lambda = new LocalLambda(opts);
     const { childEntry, code } = await lambda.bundle();
     lambda.pool = new SandboxPool({
-      childEntry, code: (fn) => code.get(fn.handlerFile) ?? { error: `${fn.handlerFile} was not bundled` },
+      childEntry, compileCacheDir: COMPILE_CACHE_DIR, code: (fn) => code.get(fn.handlerFile) ?? { error: `${fn.handlerFile} was not bundled` },
       env: (fn) => lambda.processEnv(fn),
       onLine: (fn, stream, requestId, text) => lambda.append(fn.key, asLogLine(text, fn.key, requestId, stream)),
       warm: opts.warm !== false, idleTimeoutMs: opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,

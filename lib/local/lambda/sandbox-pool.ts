@@ -53,6 +53,8 @@ export interface FunctionCode {
 export interface SandboxPoolOptions {
   /** The bundled child entry (child.ts). */
   childEntry: string;
+  /** Where sandboxes keep V8's code cache of what they load at init (none when undefined). */
+  compileCacheDir?: string;
   code: (fn: LocalFunctionDefinition) => FunctionCode;
   /** The whole environment a new process of this function gets. */
   env: (fn: LocalFunctionDefinition) => NodeJS.ProcessEnv;
@@ -99,7 +101,7 @@ export class SandboxPool {
 
   spawn(fn: LocalFunctionDefinition, firstRequestId: string, affinity?: string): Sandbox {
     const code = this.opts.code(fn);
-    const child = fork(this.opts.childEntry, [code.bundle ?? '', fn.exportName, fn.handlerFile, code.error ?? ''], {
+    const child = fork(this.opts.childEntry, [code.bundle ?? '', fn.exportName, fn.handlerFile, code.error ?? '', this.opts.compileCacheDir ?? ''], {
       env: this.opts.env(fn),
       execArgv: [], // plain node, whatever runs the emulator (tsx, jest): the bundle needs no loader
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
