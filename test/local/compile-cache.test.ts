@@ -50,6 +50,17 @@ test('the second process compiles with the first one\'s cache; a changed file is
   expect(loadInFreshProcess()).toEqual({ hits: 1, misses: 1, saved: 1, value: 'changed from here', imported: 'function' });
 });
 
+test('cached data V8 rejects (another V8, a damaged file) is compiled afresh and replaced', () => {
+  writeModules('cached');
+  loadInFreshProcess();
+  const cacheFiles = readdirSync(path.join(dir, 'cache')).map((f) => path.join(dir, 'cache', f));
+  for (const file of cacheFiles) writeFileSync(file, Buffer.from('not a code cache'));
+  expect(loadInFreshProcess()).toMatchObject({ hits: 0, misses: 2, saved: 2, value: 'cached from here' });
+  expect(loadInFreshProcess()).toMatchObject({ hits: 2, misses: 0, saved: 0 });
+  writeFileSync(cacheFiles[0], Buffer.from('damaged'));
+  expect(loadInFreshProcess()).toMatchObject({ hits: 1, misses: 1, saved: 1 });
+});
+
 test('a file that may call import() is left to Node (V8 drops its import callback with cached data)', () => {
   expect(callsImport("const os = await import('node:os');")).toBe(true);
   expect(callsImport('x = 1;\nreturn import ("./y.js");')).toBe(true);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
@@ -30,7 +30,7 @@ type ModuleInternals = {
 const internals = Module as unknown as ModuleInternals;
 
 export interface CompileCacheSession {
-  /** Writes the code of the files compiled without cached data; returns how many were written. */
+  /** Writes the code of the files compiled without cached data that no other sandbox has written; returns how many. */
   save(): number;
   /** Puts Node's own compiler back. */
   stop(): void;
@@ -41,7 +41,7 @@ export interface CompileCacheSession {
 /** Hooks CommonJS compilation so it reads and fills the code cache in `dir`. */
 export function startCompileCache(dir: string): CompileCacheSession {
   const original = internals.prototype._compile;
-  const fresh: { file: string; script: vm.Script }[] = [];
+  const fresh: { file: string; script: vm.Script; rejected: boolean }[] = [];
   let hits = 0;
   internals.prototype._compile = function compileWithCache(this: CompiledModule, content: string, filename: string): unknown {
     // A hashbang is invalid once wrapped; V8 drops a script's import() callback when it takes cached data.
@@ -50,15 +50,18 @@ export function startCompileCache(dir: string): CompileCacheSession {
     const cachedData = readIfPresent(file);
     const script = new vm.Script(internals.wrap(content), { filename, cachedData });
     if (cachedData && !script.cachedDataRejected) hits++;
-    else fresh.push({ file, script });
+    else fresh.push({ file, script, rejected: !!cachedData });
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
     return wrapper.call(this.exports, this.exports, requireFor(this), this, filename, path.dirname(filename));
   };
   return {
     save: () => {
       mkdirSync(dir, { recursive: true });
-      for (const { file, script } of fresh) writeAtomically(file, script.createCachedData());
-      return fresh.splice(0).length;
+      // Sandboxes that started together all missed: the first to finish writes each file (a
+      // rejected one, from another V8 or other flags, is replaced).
+      const unwritten = fresh.splice(0).filter(({ file, rejected }) => rejected || !existsSync(file));
+      for (const { file, script } of unwritten) writeAtomically(file, script.createCachedData());
+      return unwritten.length;
     },
     stop: () => { internals.prototype._compile = original; },
     stats: () => ({ hits, misses: fresh.length }),
