@@ -2,13 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { bundleEntry } from '../../lib/local/lambda/bundles';
 import { callsImport } from '../../lib/local/lambda/compile-cache';
 
 // A sandbox compiles what it loads at init with V8's code cache of an earlier sandbox. Jest runs
 // modules through its own loader, so the cache is exercised in a separate node process.
 
-const COMPILE_CACHE = path.resolve(__dirname, '..', '..', 'lib', 'local', 'lambda', 'compile-cache.ts');
+const COMPILE_CACHE_SOURCE = path.resolve(__dirname, '..', '..', 'lib', 'local', 'lambda', 'compile-cache.ts');
+let compileCache: string; // its bundle, as child.ts's bundle contains it: plain node loads it
 let dir: string;
+beforeAll(async () => { compileCache = await bundleEntry(COMPILE_CACHE_SOURCE); });
 beforeEach(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'compile-cache-')); });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -16,17 +19,17 @@ interface Load { hits: number; misses: number; saved: number; value: string; imp
 
 /** Loads entry.js in a fresh node process with the code cache in dir/cache, as child.ts does. */
 function loadInFreshProcess(): Load {
-  const script = path.join(dir, 'load.ts');
+  const script = path.join(dir, 'load.js');
   writeFileSync(script, [
-    `import { startCompileCache } from ${JSON.stringify(COMPILE_CACHE)};`,
+    `const { startCompileCache } = require(${JSON.stringify(compileCache)});`,
     `const cache = startCompileCache(${JSON.stringify(path.join(dir, 'cache'))});`,
     `const entry = require(${JSON.stringify(path.join(dir, 'entry.js'))});`,
     'const stats = cache.stats();',
     'const saved = cache.save();',
     'cache.stop();',
-    'entry.later().then((imported: string) => console.log(JSON.stringify({ ...stats, saved, value: entry.value, imported })));',
+    'entry.later().then((imported) => console.log(JSON.stringify({ ...stats, saved, value: entry.value, imported })));',
   ].join('\n'));
-  return JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' })) as Load;
+  return JSON.parse(execFileSync(process.execPath, [script], { encoding: 'utf8' })) as Load;
 }
 
 function writeModules(helperValue: string): void {
