@@ -14,6 +14,10 @@ import { BadGradientError, OutOfTimeError, shareRecentCall, type CollectiveOptio
 // maxStaleness k, a worker at exchange v waits (bounded) until every other worker has published
 // exchange v − k; with k = 0 every exchange sees everyone's previous one. The default, Infinity,
 // never waits: a worker that has published nothing yet counts as no update.
+//
+// Without a barrier workers drift apart, by more than --sync-timeout on a loaded machine: a worker
+// that is behind but still publishing is waited for; one that publishes nothing new for a whole
+// timeout is named as gone.
 
 export interface AsyncOptions extends CollectiveOptions {
   /** The model every worker starts from (same seed, same bits). */
@@ -26,6 +30,8 @@ const VERSIONS_KEPT = 2;
 
 export class AsyncCommunicator {
   private version = 0;
+  /** Each worker's latest published version as last listed: a wait that sees it grow keeps waiting. */
+  private readonly known: number[];
   private readonly accumulated: Float64Array;
   private readonly maxStaleness: number;
   private readonly checkAbort: () => Promise<void>;
@@ -38,6 +44,7 @@ export class AsyncCommunicator {
     this.maxStaleness = opts.maxStaleness ?? Infinity;
     if (!(this.maxStaleness >= 0)) throw new Error(`maxStaleness must be 0 or more, got ${opts.maxStaleness}`);
     this.accumulated = new Float64Array(opts.initial.length);
+    this.known = new Array<number>(opts.numWorkers).fill(0);
   }
 
   /**
@@ -68,18 +75,12 @@ export class AsyncCommunicator {
     const version = this.version;
     // Bounded by the invocation's time too: the caller hands over and settles in the next one.
     const budget = Math.max(0, this.opts.waitBudgetMs?.() ?? Infinity);
-    const what = (worker: number) => `worker ${worker}'s last update (${version})`;
-    try {
-      const slots = await Promise.all(Array.from({ length: numWorkers }, (_, worker) => waitFor(what(worker), async () => {
-        await this.checkAbort();
-        const bytes = await store.load(this.slotKey(worker, version));
-        return bytes && decodeTensor(bytes, initial.length);
-      }, { timeoutMs: Math.min(this.opts.timeoutMs, budget), initialDelayMs: 1, maxDelayMs: this.opts.pollMaxDelayMs ?? 25 })));
-      return this.sharedModel(slots);
-    } catch (err) {
-      if (err instanceof WaitTimeoutError && budget < this.opts.timeoutMs) throw new OutOfTimeError('every worker\'s last update');
-      throw err;
-    }
+    const slots = await Promise.all(Array.from({ length: numWorkers }, (_, worker) => this.awaitWorker(worker, `worker ${worker}'s last update (${version})`, async () => {
+      await this.checkAbort();
+      const bytes = await store.load(this.slotKey(worker, version));
+      return bytes && decodeTensor(bytes, initial.length);
+    }, budget)));
+    return this.sharedModel(slots);
   }
 
   exportState(): CommunicatorState {
@@ -112,7 +113,7 @@ export class AsyncCommunicator {
   private async readSlot(worker: number): Promise<Float32Array | undefined> {
     const needed = this.version - this.maxStaleness;
     try {
-      return await waitFor(`worker ${worker}'s update ${needed}`, async () => {
+      return await this.awaitWorker(worker, `worker ${worker}'s update ${needed}`, async () => {
         const latest = await this.latestVersion(worker);
         if (latest === undefined || latest < needed) {
           await this.checkAbort();
@@ -127,17 +128,43 @@ export class AsyncCommunicator {
         } catch (err) {
           throw new BadGradientError(worker, `exchange ${latest}`, (err as Error).message);
         }
-      }, { timeoutMs: this.opts.timeoutMs, initialDelayMs: 1, maxDelayMs: this.opts.pollMaxDelayMs ?? 25 }) ?? undefined;
+      }) ?? undefined;
     } catch (err) {
       if (!(err instanceof WaitTimeoutError)) throw err;
-      throw new Error(`worker ${worker} is more than ${this.maxStaleness} exchanges behind worker ${this.opts.rank} (at ${this.version}) after ${Math.round(this.opts.timeoutMs / 1000)} s`);
+      throw new Error(`worker ${worker} is more than ${this.maxStaleness} exchanges behind worker ${this.opts.rank} (at ${this.version}) and published nothing for ${Math.round(this.opts.timeoutMs / 1000)} s`);
+    }
+  }
+
+  /**
+   * Polls `attempt` until it gives a value. A timeout names `worker` only if it published nothing
+   * new during the whole wait: one still publishing is behind, not gone, and gets another timeout.
+   * The invocation's time (budgetMs) is never extended: running out of it is an OutOfTimeError.
+   */
+  private async awaitWorker<T>(worker: number, what: string, attempt: () => Promise<T | undefined>, budgetMs = Infinity): Promise<T> {
+    const end = Date.now() + budgetMs;
+    let seen = this.known[worker];
+    for (;;) {
+      const left = end - Date.now();
+      const timeoutMs = Math.max(0, Math.min(this.opts.timeoutMs, left));
+      try {
+        return await waitFor(what, attempt, { timeoutMs, initialDelayMs: 1, maxDelayMs: this.opts.pollMaxDelayMs ?? 25 });
+      } catch (err) {
+        if (!(err instanceof WaitTimeoutError)) throw err;
+        if (timeoutMs < this.opts.timeoutMs) throw new OutOfTimeError(what);
+        const latest = (await this.latestVersion(worker)) ?? 0;
+        if (latest <= seen) throw err;
+        seen = latest;
+      }
     }
   }
 
   private async latestVersion(worker: number): Promise<number | undefined> {
     const keys = await this.opts.store.list(this.slotPrefix(worker));
     const versions = keys.map((k) => /\/v(\d+)\.f32$/.exec(k)).filter((m) => m).map((m) => Number(m![1]));
-    return versions.length ? Math.max(...versions) : undefined;
+    if (!versions.length) return undefined;
+    const latest = Math.max(...versions);
+    this.known[worker] = Math.max(this.known[worker], latest);
+    return latest;
   }
 
   private slotPrefix(worker: number): string {

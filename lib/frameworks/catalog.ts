@@ -3,6 +3,11 @@ import type { FrameworkOptions } from './run/framework-options';
 
 // Every framework the product knows and what its local run needs.
 
+// Each chunk's mean is computed by the one worker that owns it, and every worker needs every
+// chunk's mean before its next step: a barrier per step is the pattern itself.
+const NO_ASYNC_SCATTER_REDUCE = 'scatter-reduce has no asynchronous form: each chunk is averaged by the worker that owns it, '
+  + 'which every worker waits for at every step (async SGD is allreduce --sync async)';
+
 export interface FrameworkInfo {
   title: string;
   /** Folder under services/. */
@@ -19,11 +24,16 @@ export interface FrameworkInfo {
   plainSgd?: boolean;
   /** Trains in one process (the GPU baseline): one progress report per epoch, not one per worker. */
   singleProcess?: boolean;
+  /** Why an option another framework takes does not apply here, where the bare refusal would not say. */
+  whyNot?: Partial<Record<keyof FrameworkOptions, string>>;
 }
 
 export const FRAMEWORKS = {
   allreduce: { title: 'LambdaML AllReduce', service: 'allreduce', servers: [], options: { channel: 's3', sync: 'sync', staleness: undefined } },
-  'scatter-reduce': { title: 'LambdaML ScatterReduce', service: 'scatter-reduce', servers: [], options: { channel: 's3' } },
+  'scatter-reduce': {
+    title: 'LambdaML ScatterReduce', service: 'scatter-reduce', servers: [], options: { channel: 's3' },
+    whyNot: { sync: NO_ASYNC_SCATTER_REDUCE, staleness: NO_ASYNC_SCATTER_REDUCE },
+  },
   spirt: {
     title: 'SPIRT', service: 'spirt', servers: ['redis', 'sqs'],
     options: { batches: 4, aggregation: 'mean', attack: 'none', attackers: 0, inDb: true, targetLoss: 0, targetAccuracy: 0, patience: 1 },

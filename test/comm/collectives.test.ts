@@ -118,6 +118,31 @@ describe.each(STORE_KINDS)('over %s', (kind) => {
     const initial = new Float32Array(4);
     const [zero] = [0, 1].map((r) => new AsyncCommunicator({ ...options('runs/async-stale/sync/', 2, { timeoutMs: 800 })(r), initial, maxStaleness: 1 }));
     await zero.exchange(new Float32Array(4)); // exchange 1 needs nothing from worker 1 (1 − 1 = 0)
-    await expect(zero.exchange(new Float32Array(4))).rejects.toThrow('worker 1 is more than 1 exchanges behind worker 0 (at 2) after 1 s');
+    await expect(zero.exchange(new Float32Array(4))).rejects.toThrow('worker 1 is more than 1 exchanges behind worker 0 (at 2) and published nothing for 1 s');
+  });
+
+  test('async SGD settles with a worker far behind but still publishing, and names one that stopped', async () => {
+    const initial = new Float32Array(3);
+    // Worker 1 publishes every 350 ms plus its exchange (about 0.5 s on s3 at load average 50):
+    // always within the 1.5 s timeout, but finishing more than a timeout after worker 0.
+    const [fast, slow] = [0, 1].map((r) => new AsyncCommunicator({ ...options('runs/async-drift/sync/', 2, { timeoutMs: 1500 })(r), initial }));
+    const steps = 6;
+    const slowRun = (async () => {
+      for (let k = 0; k < steps; k++) { await sleep(350); await slow.exchange(new Float32Array([1, 1, 1])); }
+      return slow.settle();
+    })();
+    for (let k = 0; k < steps; k++) await fast.exchange(new Float32Array([2, 2, 2]));
+    const t0 = Date.now();
+    const [a, b] = await Promise.all([fast.settle(), slowRun]);
+    expect(Date.now() - t0).toBeGreaterThan(1500); // waited longer than one timeout
+    expect(Array.from(a)).toEqual([9, 9, 9]); // (6 × 2 + 6 × 1) / 2
+    expect(Array.from(b)).toEqual(Array.from(a));
+    const [waiting] = [0, 1].map((r) => new AsyncCommunicator({ ...options('runs/async-gone/sync/', 2, { timeoutMs: 400 })(r), initial }));
+    await waiting.exchange(new Float32Array(3));
+    await expect(waiting.settle()).rejects.toThrow("timed out after 0.4 s waiting for worker 1's last update (1)");
+    // The invocation's time is never extended: running out of it means handing over.
+    const [handing] = [0, 1].map((r) => new AsyncCommunicator({ ...options('runs/async-late/sync/', 2, { waitBudgetMs: () => 200 })(r), initial }));
+    await handing.exchange(new Float32Array(3));
+    await expect(handing.settle()).rejects.toBeInstanceOf(OutOfTimeError);
   });
 });

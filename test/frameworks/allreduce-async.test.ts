@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { toTrainingConfig } from '../../lib/cli/options';
 import { CHANNELS } from '../../lib/frameworks/run/framework-options';
 import { resolveTrainingConfig } from '../../lib/frameworks/run/training-config';
 import { trainLocally } from '../../lib/local/train-locally';
@@ -27,7 +28,12 @@ test.each(channels.map((channel, i) => [channel, i % 2 === 0 ? undefined : 1] as
   if (channel !== 's3') expect(results.traffic.requests[channel]).toBeGreaterThan(10);
 }, 300_000);
 
-test('--staleness needs --sync async, and scatter-reduce has no async form', () => {
+test('--staleness needs --sync async, and scatter-reduce refuses both, saying why it has no async form', () => {
   expect(() => resolveTrainingConfig({ staleness: 2 }, { framework: 'allreduce' })).toThrow('staleness needs sync async');
-  expect(() => resolveTrainingConfig({ sync: 'async' }, { framework: 'scatter-reduce' })).toThrow('sync does not apply to scatter-reduce (only to allreduce)');
+  const why = 'scatter-reduce has no asynchronous form: each chunk is averaged by the worker that owns it, which every worker waits for at every step (async SGD is allreduce --sync async)';
+  const refusal = (opts: Record<string, unknown>) => { try { toTrainingConfig(opts, 'scatter-reduce'); } catch (err) { return (err as Error).message; } };
+  expect(refusal({ sync: 'async' })).toBe(`invalid options: --sync does not apply to scatter-reduce (only to allreduce): ${why}`);
+  // Said once when both are given.
+  expect(refusal({ sync: 'async', staleness: 1 }))
+    .toBe(`invalid options: --sync does not apply to scatter-reduce (only to allreduce): ${why}; --staleness does not apply to scatter-reduce (only to allreduce)`);
 });

@@ -29,16 +29,19 @@ const seedEvent = (runId: string, rank: number) => ({
   data_bucket: LOCAL_BUCKET, rank, num_workers: 2, run_id: runId, dataset: 'synthetic', n_epochs: 1, batch_size: 512, sync_mode: 'reduce_scatter', tmp_bucket: 'tmp-params',
 });
 
-test('two ScatterReduce workers started with the seeds\' event train a run to the end', async () => {
-  const fn = runtime.functionName('scatter-reduce', 'worker');
-  const outs = await Promise.all([0, 1].map((rank) => runtime.lambda.invoke(fn, seedEvent('seed-run-1', rank))));
+test.each([
+  ['scatter-reduce', 'reduce_scatter', 'seed-run-1', {}],
+  ['allreduce', 'async', 'seed-run-4', { sync: 'async' }], // LambdaML's async pattern: --sync async
+] as const)('two %s workers started with the seeds\' event (sync_mode %s) train a run to the end', async (framework, syncMode, runId, config) => {
+  const fn = runtime.functionName(framework, 'worker');
+  const outs = await Promise.all([0, 1].map((rank) => runtime.lambda.invoke(fn, { ...seedEvent(runId, rank), sync_mode: syncMode })));
   expect(outs.map((o) => o.functionError)).toEqual([undefined, undefined]);
   const store = runtime.store();
-  const record = await loadJson<RunRecord>(store, runKeys('seed-run-1').config);
-  expect(record).toMatchObject({ framework: 'scatter-reduce', config: { workers: 2, epochs: 1, batchSize: 512, dataset: 'synthetic', channel: 's3' } });
-  const done = await loadJson<RunDone>(store, runKeys('seed-run-1').done);
+  const record = await loadJson<RunRecord>(store, runKeys(runId).config);
+  expect(record).toMatchObject({ framework, config: { workers: 2, epochs: 1, batchSize: 512, dataset: 'synthetic', channel: 's3', ...config } });
+  const done = await loadJson<RunDone>(store, runKeys(runId).done);
   expect(done?.reports.map((r) => r.rank).sort()).toEqual([0, 1]);
-  expect(await store.load(runKeys('seed-run-1').epochSummary(1))).toBeDefined();
+  expect(await store.load(runKeys(runId).epochSummary(1))).toBeDefined();
 }, 180_000);
 
 test('a seed event without rank is refused naming rank, and starts nothing', async () => {

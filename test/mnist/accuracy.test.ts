@@ -34,10 +34,12 @@ const rows: Row[] = [
     framework: 'allreduce', args: ['--workers', '4', '--epochs', '3'], config: { ...MLP, workers: 4, epochs: 3 }, accuracy: 0.95, always: true, minutes: 15,
     also: (r) => expect(r.epochs).toHaveLength(3),
   },
-  // Async SGD (no barrier) must stay within 2 points of the synchronous run's bar, on every channel.
+  // Async SGD (no barrier) must end within 2 points of the synchronous run (96.10% with these
+  // options and the default seed), on every channel; DynamoDB's emulator (dynalite, in the CLI's
+  // process) took 40 minutes of a loaded machine (docs/frameworks/allreduce.md).
   ...(['s3', 'redis', 'memcached', 'dynamodb'] as const).map((channel): Row => ({
     framework: 'allreduce', args: ['--sync', 'async', '--channel', channel, '--workers', '4', '--epochs', '3'],
-    config: { ...MLP, workers: 4, epochs: 3, sync: 'async', channel }, accuracy: 0.93, minutes: 15,
+    config: { ...MLP, workers: 4, epochs: 3, sync: 'async', channel }, accuracy: 0.941, minutes: channel === 'dynamodb' ? 60 : 20,
   })),
   {
     framework: 'scatter-reduce', args: ['--workers', '4', '--epochs', '3'], config: { ...MLP, workers: 4, epochs: 3, channel: 's3' }, accuracy: 0.95, minutes: 15,

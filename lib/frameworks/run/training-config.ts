@@ -106,17 +106,29 @@ export function resolveTrainingConfig(input: unknown, opts: ResolveOptions = {})
     config.momentum = 0;
     config.weightDecay = 0;
   }
-  const foreign = (Object.keys(frameworkOptionFields) as FrameworkOptionName[]).filter((k) => config[k] !== undefined && !(k in defaults));
-  if (foreign.length) {
-    const takers = (k: FrameworkOptionName) => Object.entries(FRAMEWORKS).filter(([, f]) => k in f.options).map(([n]) => n).join(', ');
-    throw new InvalidInputError(`invalid ${what}: ${foreign.map((k) => `${nameOf([k])} does not apply to ${opts.framework} (only to ${takers(k)})`).join('; ')}`);
-  }
+  refuseForeignOptions(config, opts.framework, what, nameOf);
   const resolved = { ...defaults, ...stripUndefined(config) } as TrainingConfig;
   if (resolved.attack !== undefined) checkAttack(resolved, what, nameOf);
   if (resolved.staleness !== undefined && resolved.sync !== 'async') {
     throw new InvalidInputError(`invalid ${what}: ${nameOf(['staleness'])} needs ${nameOf(['sync'])} async (a synchronous run waits for everyone at every step)`);
   }
   return resolved;
+}
+
+/** Options of other frameworks are refused, naming who takes them (and why not here, where the catalog says). */
+function refuseForeignOptions(config: TrainingConfig, framework: FrameworkName, what: string, nameOf: FieldNamer): void {
+  const info: FrameworkInfo = FRAMEWORKS[framework];
+  const foreign = (Object.keys(frameworkOptionFields) as FrameworkOptionName[]).filter((k) => config[k] !== undefined && !(k in info.options));
+  if (!foreign.length) return;
+  const takers = (k: FrameworkOptionName) => Object.entries(FRAMEWORKS).filter(([, f]) => k in f.options).map(([n]) => n).join(', ');
+  const said = new Set<string>();
+  const why = (k: FrameworkOptionName) => {
+    const reason = info.whyNot?.[k];
+    if (!reason || said.has(reason)) return '';
+    said.add(reason);
+    return `: ${reason}`;
+  };
+  throw new InvalidInputError(`invalid ${what}: ${foreign.map((k) => `${nameOf([k])} does not apply to ${framework} (only to ${takers(k)})${why(k)}`).join('; ')}`);
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
