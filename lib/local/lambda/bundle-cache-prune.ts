@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import path from 'node:path';
+import { staleEntries } from '../../util/stale-entries';
 
 // The bundle cache (.esbuild/local) gains a folder per changed handler build and never shrinks on
 // its own: a day of edits leaves hundreds of megabytes. A folder's mtime says when it was last
@@ -30,28 +31,11 @@ export function markBundleUsed(bundle: string): void {
 
 /** Removes stale bundle folders and the manifests pointing into them; returns the folders removed. */
 export function pruneBundleCache(cacheDir: string, opts: BundlePruneOptions = {}): string[] {
-  const keepNewest = opts.keepNewest ?? DEFAULT_KEEP_NEWEST;
-  const cutoff = (opts.now ?? Date.now()) - (opts.maxAgeMs ?? DAY_MS);
-  const folders = bundleFolders(cacheDir).sort((a, b) => b.usedAt - a.usedAt);
-  const stale = folders.slice(keepNewest).filter((f) => f.usedAt < cutoff).map((f) => f.dir);
+  // Built folders are named by a 24-hex digest; 'manifests' and in-progress 'tmp-*' builds are not.
+  const stale = staleEntries(cacheDir, /^[0-9a-f]{24}$/, { keepNewest: opts.keepNewest ?? DEFAULT_KEEP_NEWEST, maxAgeMs: opts.maxAgeMs ?? DAY_MS, now: opts.now });
   for (const dir of stale) rmSync(dir, { recursive: true, force: true });
   if (stale.length) removeManifestsInto(cacheDir, new Set(stale));
   return stale;
-}
-
-function bundleFolders(cacheDir: string): { dir: string; usedAt: number }[] {
-  let names: string[];
-  try {
-    names = readdirSync(cacheDir);
-  } catch {
-    return [];
-  }
-  // Built folders are named by a 24-hex digest; 'manifests' and in-progress 'tmp-*' builds are not.
-  return names.filter((n) => /^[0-9a-f]{24}$/.test(n)).flatMap((n) => {
-    const dir = path.join(cacheDir, n);
-    const stat = statSync(dir, { throwIfNoEntry: false });
-    return stat?.isDirectory() ? [{ dir, usedAt: stat.mtimeMs }] : [];
-  });
 }
 
 function removeManifestsInto(cacheDir: string, removed: Set<string>): void {

@@ -1,6 +1,7 @@
-import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { staleEntries } from '../../../../lib/util/stale-entries';
 
 // Built deterministic zips, kept by the digest of their entries (zip.ts) under the system's temp
 // folder: a hit is a file copy instead of deflating megabytes again. Only the most recently used
@@ -29,10 +30,7 @@ export function keepZip(key: string, bytes: Buffer, cacheDir = ZIP_CACHE_DIR): v
     const partial = path.join(cacheDir, `${key}.${process.pid}.partial`);
     writeFileSync(partial, bytes);
     renameSync(partial, path.join(cacheDir, `${key}.zip`));
-    const zips = readdirSync(cacheDir).filter((n) => n.endsWith('.zip'))
-      .map((n) => ({ file: path.join(cacheDir, n), usedAt: statSync(path.join(cacheDir, n), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
-      .sort((a, b) => b.usedAt - a.usedAt);
-    for (const stale of zips.slice(KEEP)) rmSync(stale.file, { force: true });
+    for (const stale of staleEntries(cacheDir, /\.zip$/, { keepNewest: KEEP, maxAgeMs: 0 })) rmSync(stale, { force: true });
   } catch {
     // a cache that cannot be written costs time, never the packaging
   }
