@@ -8,4 +8,6 @@ module.exports = {
   testTimeout: 60000,
   // Tests that start servers or train models are heavy; two cores, so two test files at a time.
   maxWorkers: 2,
+  // Longest files first (measured seconds when jest has no timings of its own).
+  testSequencer: '<rootDir>/test/setup/sequencer.js',
 };

@@ -40,15 +40,16 @@ test('trains to high accuracy and writes the results file', async () => {
 });
 
 test('the same seed gives the same final parameters; another seed does not', async () => {
-  const a = await run({ epochs: 1 });
-  const b = await run({ epochs: 1 });
-  const c = await run({ epochs: 1, seed: 8 });
+  const small = { epochs: 1, trainSamples: 1024 }; // 16 steps are as deterministic as 64
+  const a = await run(small);
+  const b = await run(small);
+  const c = await run({ ...small, seed: 8 });
   expect(b.final.paramsDigest).toBe(a.final.paramsDigest);
   expect(c.final.paramsDigest).not.toBe(a.final.paramsDigest);
 });
 
 test('workers hand over to new invocations before a short time limit and end with the same model', async () => {
-  const config = { epochs: 4, batchSize: 16 };
+  const config = { epochs: 2, batchSize: 16 };
   const unconstrained = await run(config);
   const limited = await run(config, { timeoutOverrides: { worker: handOverLimitSeconds(unconstrained, 'worker') } });
   expect(limited.invocations.byFunction.worker.count).toBeGreaterThan(2); // at least one hand-over

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { RunResults } from '../../lib/metrics/results';
 
 // Each framework's accuracy bar on real MNIST, through the real command line (bin/mltrain) and the
-// whole local stack. Each run trains for minutes, so `npm test` runs only AllReduce's; the other
+// whole local stack. Each run trains for minutes, so `npm test` runs only AllReduce's one-epoch row; the other
 // frameworks' runs are tied to AllReduce's model by the suite's synthetic tests (ScatterReduce and
 // the parameter server end with AllReduce's exact parameters, the GPU baseline within 1e-7, MLLESS
 // `all` exactly), and `npm run test:mnist` runs every row.
@@ -31,7 +31,12 @@ const MLP = { model: 'mlp', dataset: 'mnist', optimizer: 'sgd', lr: 0.05 };
 
 const rows: Row[] = [
   {
-    framework: 'allreduce', args: ['--workers', '4', '--epochs', '3'], config: { ...MLP, workers: 4, epochs: 3 }, accuracy: 0.95, always: true, minutes: 15,
+    // npm test's row: one epoch (234 steps of 4 workers) passes 93% (93.47% measured, seed 42, both engines).
+    framework: 'allreduce', args: ['--workers', '4', '--epochs', '1'], config: { ...MLP, workers: 4, epochs: 1 }, accuracy: 0.93, always: true, minutes: 10,
+    also: (r) => expect(r.epochs).toHaveLength(1),
+  },
+  {
+    framework: 'allreduce', args: ['--workers', '4', '--epochs', '3'], config: { ...MLP, workers: 4, epochs: 3 }, accuracy: 0.95, minutes: 15,
     also: (r) => expect(r.epochs).toHaveLength(3),
   },
   // Async SGD (no barrier) must end within 2 points of the synchronous run (96.10% with these

@@ -1,21 +1,25 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { staleEntries } from '../../lib/util/stale-entries';
 
 // `serverless package` (osls, offline, no AWS credentials) of one service with some --params, done
 // once per content: the result is kept under the system's temp folder, keyed by a digest of every
 // file packaging reads (plugin, services, lib, layers, gpu, lockfile) and the arguments, so the test
 // files that look at the same variant share one packaging (each takes 10-20 s: esbuild + layer).
 // Each packaging runs from its own copy of the service folder (serverless-esbuild builds inside it),
-// so two test files may package the same service at once.
+// so two test files may package the same service at once. A hit marks its folder used; each new
+// packaging prunes the cache to the 40 most recently used (twice the variants the tests package)
+// plus whatever another checkout used within the last hour.
 
 const ROOT = path.join(__dirname, '..', '..');
 const CACHE = path.join(os.tmpdir(), 'mltrain-packaged');
 const INPUTS = ['plugins', 'services', 'lib', 'layers', 'gpu', 'serverless.base.yml', 'package-lock.json', 'redisai/src'];
 const SKIP = /(^|\/)(node_modules|\.serverless|\.esbuild|\.package-[^/]*)$/;
+const KEEP = { keepNewest: 40, maxAgeMs: 60 * 60 * 1000 };
 
 export interface PackagedService {
   dir: string;
@@ -47,7 +51,7 @@ export async function packageService(service: string, params: readonly string[] 
   const lock = `${dir}.lock`;
   mkdirSync(CACHE, { recursive: true });
   for (;;) {
-    if (existsSync(path.join(dir, 'output.txt'))) return load(dir);
+    if (existsSync(path.join(dir, 'output.txt'))) return markUsed(load(dir));
     try {
       mkdirSync(lock);
       break;
@@ -61,6 +65,8 @@ export async function packageService(service: string, params: readonly string[] 
     writeFileSync(path.join(`${dir}.partial`, 'output.txt'), output);
     rmSync(dir, { recursive: true, force: true });
     renameSync(`${dir}.partial`, dir);
+    // Finished packagings only: .partial and .lock entries of running packagings are not named so.
+    for (const stale of staleEntries(CACHE, /^[a-z-]+-[0-9a-f]{24}$/, KEEP)) rmSync(stale, { recursive: true, force: true });
     return load(dir);
   } finally {
     rmSync(lock, { recursive: true, force: true });
@@ -82,6 +88,12 @@ async function runPackage(service: string, params: readonly string[], out: strin
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }
+}
+
+function markUsed(packaged: PackagedService): PackagedService {
+  const now = new Date();
+  utimesSync(packaged.dir, now, now);
+  return packaged;
 }
 
 function load(dir: string): PackagedService {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { PS_PROTO_SOURCE } from '../../../plugins/mltrain/src/esbuild/copy-ps-proto';
+import { markBundleUsed, pruneBundleCache } from './bundle-cache-prune';
 import { readYaml } from './service-definition';
 
 // The local Lambda runs the same esbuild bundles `sls package` ships: the options come from
@@ -48,7 +49,10 @@ export async function bundleEntry(entry: string, cacheDir = BUNDLE_CACHE_DIR): P
   const { options, key } = deployedBuildOptions();
   const manifestFile = path.join(cacheDir, 'manifests', `${sha256(`${key}\n${path.resolve(entry)}`)}.json`);
   const cached = readManifest(manifestFile);
-  if (cached && upToDate(cached)) return cached.bundle;
+  if (cached && upToDate(cached)) {
+    markBundleUsed(cached.bundle);
+    return cached.bundle;
+  }
 
   const tmp = path.join(cacheDir, `tmp-${randomBytes(6).toString('hex')}`);
   try {
@@ -69,6 +73,8 @@ export async function bundleEntry(entry: string, cacheDir = BUNDLE_CACHE_DIR): P
     const partial = `${manifestFile}.${randomBytes(4).toString('hex')}`;
     writeFileSync(partial, JSON.stringify(manifest));
     renameSync(partial, manifestFile);
+    markBundleUsed(manifest.bundle);
+    pruneBundleCache(cacheDir); // a new build is when old ones become stale
     return manifest.bundle;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
