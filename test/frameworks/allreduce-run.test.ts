@@ -58,18 +58,22 @@ test('workers hand over to new invocations before a short time limit and end wit
 
 test('a worker killed mid-run fails the run with a message naming it, without hanging', async () => {
   let runtime: LocalRuntime | undefined;
+  let killedAt = 0;
   const killer = setInterval(() => {
     const victim = runtime?.lambda.invocations().find((r) => r.functionKey === 'worker' && r.rank === 1 && r.status === 'running');
     // Let it get going (dataset loaded, steps taken) before killing it.
     if (victim?.pid && Date.now() - victim.startedAt > 2500) {
       process.kill(victim.pid, 'SIGKILL');
+      killedAt = Date.now();
       clearInterval(killer);
     }
   }, 100);
-  const t0 = Date.now();
   const err = await run({ epochs: 50, syncTimeoutSeconds: 3 }, { endOnProcessDeath: false, onRuntime: (r) => { runtime = r; } }).catch((e: unknown) => e);
   clearInterval(killer);
   expect(err).toBeInstanceOf(LocalRunError);
   expect((err as Error).message).toMatch(/worker 1 sent no gradient for e\d+\/b\d+ within 3 s/);
-  expect(Date.now() - t0).toBeLessThan(30_000);
+  // Measured from the kill, not from the start: starting four workers on a loaded machine takes
+  // its own time; what matters is that the 3 s sync timeout ends the run, not the 50 epochs.
+  expect(killedAt).toBeGreaterThan(0);
+  expect(Date.now() - killedAt).toBeLessThan(25_000);
 });
