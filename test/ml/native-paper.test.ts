@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/ml/backend';
-import type { Batch, FlatModel, ModelKind } from '../../lib/ml/models';
+import type { FlatModel, ModelKind } from '../../lib/ml/models';
 import { PaperFlatModel } from '../../lib/ml/models/paper/paper-model';
 import { globalAveragePool, hardSigmoid, hardSwish, relu, type Net } from '../../lib/ml/models/paper/net';
 import { createPaperModel } from '../../lib/ml/models/paper';
@@ -100,5 +100,77 @@ describeNative('native graph operations against tfjs (cpu, float32)', () => {
       tfjs.dispose();
       native.dispose();
     }
+  });
+});
+
+/** max |a − b| over max |b|, as test/ml/paper-models.test.ts compares whole networks. */
+function maxRelativeError(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+
+const KINDS: ModelKind[] = ['mobilenet', 'mobilenetv3-small', 'resnet18'];
+
+describeNative('the papers’ networks on the native engine against tfjs (cpu)', () => {
+  beforeAll(async () => {
+    expect((await initBackend('cpu')).name).toBe('cpu');
+  });
+
+  it.each(KINDS)('%s: the same layout and initial parameters', (kind) => {
+    const spec = { inputShape: [8, 8, 3], numClasses: 10, seed: 6 };
+    const tfjs = createPaperModel(kind, spec);
+    const native = createNativePaperModel(kind, spec);
+    try {
+      expect(native.layout()).toEqual(tfjs.layout());
+      // Buffer.compare, not toEqual: jest's deep equality takes minutes over 11 million floats.
+      expect(Buffer.compare(Buffer.from(native.getParams().buffer), Buffer.from(tfjs.initialParams(6).buffer))).toBe(0);
+    } finally {
+      tfjs.dispose();
+      native.dispose();
+    }
+  });
+
+  // The whole network with every op kind (strided and depthwise 3×3/5×5 convolutions, SE,
+  // hard-swish, residual adds, dropout); the cpu backend is too slow for the others' gradients.
+  // Each op agrees within 1e-5 (above); through ~60 batch norms over 4 samples of 8×8 float32
+  // rounding adds up: measured 1.6e-3 here on 2026-12-03, where tfjs's own cpu and wasm backends
+  // differ by 5e-4 (paper-models.test.ts) to 7e-3 (MobileNet, 32×32, batch 4).
+  it('mobilenetv3-small: whole-network loss, gradient and evaluation (8×8 inputs)', () => {
+    const spec = { inputShape: [8, 8, 3], numClasses: 10, seed: 3 };
+    const tfjs = createPaperModel('mobilenetv3-small', spec);
+    const native = createNativePaperModel('mobilenetv3-small', spec);
+    try {
+      tfjs.setParams(native.getParams());
+      const batch = randomBatch(spec, 4, 11);
+      const [expected, actual] = [tfjs.gradient(batch), native.gradient(batch)];
+      expect(Math.abs(actual.loss - expected.loss) / expected.loss).toBeLessThan(1e-5);
+      expect(maxRelativeError(actual.grad, expected.grad)).toBeLessThan(5e-3);
+      const data = randomBatch(spec, 8, 12);
+      tfjs.setCalibration(batch);
+      native.setCalibration(batch);
+      const [e, a] = [tfjs.evaluate(data), native.evaluate(data)];
+      expect(a.accuracy).toBe(e.accuracy);
+      // Statistics from 4 rows of 8×8 (1×1 after the strides): measured 4.7e-3 on 2026-12-03.
+      expect(Math.abs(a.loss - e.loss) / e.loss).toBeLessThan(1e-2);
+    } finally {
+      tfjs.dispose();
+      native.dispose();
+    }
+  });
+
+  it('refuses bad input before computing, naming it', () => {
+    const spec = { inputShape: [8, 8, 3], numClasses: 10 };
+    const native = createNativePaperModel('mobilenet', spec);
+    const batch = randomBatch(spec, 2, 1);
+    expect(() => native.gradient({ ...batch, count: 3 })).toThrow('batch.x length 384 does not match count 3 × 192 features');
+    expect(() => native.setParams(new Float32Array(5))).toThrow('params length 5 does not match model parameter count 3217226');
+    expect(() => createNativePaperModel('mobilenet', { inputShape: [64, 3], numClasses: 10 })).toThrow('mobilenet inputShape must be [height, width, channels], got [64, 3]');
+    native.dispose();
+    expect(() => native.gradient(batch)).toThrow('mobilenet model has been disposed');
   });
 });
