@@ -140,12 +140,14 @@ describeNative('the papers’ networks on the native engine against tfjs (cpu)',
       expect(Math.abs(actual.loss - expected.loss) / expected.loss).toBeLessThan(1e-5);
       expect(relativeError(actual.grad, expected.grad)).toBeLessThan(5e-3);
       const data = randomBatch(spec, 8, 12);
-      tfjs.setCalibration(batch);
-      native.setCalibration(batch);
+      const calibration = randomBatch(spec, 32, 13);
+      tfjs.setCalibration(calibration);
+      native.setCalibration(calibration);
       const [e, a] = [tfjs.evaluate(data), native.evaluate(data)];
       expect(a.accuracy).toBe(e.accuracy);
-      // Statistics from 4 rows of 8×8 (1×1 after the strides): measured 4.7e-3 on 2026-12-03.
-      expect(Math.abs(a.loss - e.loss) / e.loss).toBeLessThan(1e-2);
+      // Population statistics from 32 rows: measured 3.7e-6 on 2026-12-03 (from 4 rows, 1.1e-2:
+      // at 1×1 pixels a layer's variance over 4 values is ill-conditioned).
+      expect(Math.abs(a.loss - e.loss) / e.loss).toBeLessThan(1e-4);
     } finally {
       tfjs.dispose();
       native.dispose();
