@@ -171,7 +171,7 @@ export class NativePaperModel implements FlatModel {
 }
 
 /** A native paper model of the given kind, starting from the seeded initial parameters. */
-export function createNativePaperModel(kind: ModelKind, spec: ModelSpec): FlatModel {
+export function createNativePaperModel(kind: ModelKind, spec: ModelSpec): NativePaperModel {
   const s = spec.inputShape;
   if (s.length !== 3) throw new Error(`${kind} inputShape must be [height, width, channels], got [${s.join(', ')}]`);
   const inputShape: [number, number, number] = [s[0], s[1], s[2]];
