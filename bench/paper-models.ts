@@ -1,17 +1,21 @@
 /**
  * Samples per second of the papers' networks (MobileNet v1 CIFAR, MobileNetV3-small, ResNet-18)
- * training on the tfjs wasm backend (one thread) at batch 64 on 32×32×3 synthetic images,
- * gradient + SGD-with-momentum step + setParams, beside PyTorch CPU (bench/paper_models_torch.py,
- * one thread) timed in the same run. Also prints the peak resident memory of a MobileNet step.
+ * training at batch 64 on 32×32×3 synthetic images, gradient + SGD-with-momentum step + setParams:
+ * on the tfjs wasm backend (one thread), on the native engine (lib/ml/native, one and two threads;
+ * skipped with the reason when the addon is not built) and in PyTorch CPU
+ * (bench/paper_models_torch.py, one thread), all timed in the same run. Also prints the peak
+ * resident memory of the wasm steps.
  *
- *   node --import tsx bench/paper-models.ts [--steps 3] [--batch 64] [--models mobilenet,resnet18] [--no-torch]
+ *   node --import tsx bench/paper-models.ts [--steps 3] [--batch 64] [--models mobilenet,resnet18] [--no-torch] [--no-wasm]
  */
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../lib/ml/backend';
 import { makeSyntheticImages } from '../lib/ml/data/synthetic-images';
-import { createModel, type ModelKind } from '../lib/ml/models';
+import { createModel, type FlatModel, type ModelKind } from '../lib/ml/models';
+import { loadNativeEngine } from '../lib/ml/native/addon';
+import { createNativePaperModel } from '../lib/ml/native/native-paper-model';
 import { createOptimizer } from '../lib/ml/optimizers';
 
 const KINDS: ModelKind[] = ['mobilenet', 'mobilenetv3-small', 'resnet18'];
@@ -29,9 +33,9 @@ function option(argv: string[], flag: string, fallback: string): string {
   return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
 }
 
-function timeWasm(kind: ModelKind, batchSize: number, steps: number): Row {
+function timeSteps(kind: ModelKind, make: (spec: { inputShape: number[]; numClasses: number; seed: number }) => FlatModel, batchSize: number, steps: number): Row {
   const data = makeSyntheticImages({ trainCount: batchSize, testCount: 1, seed: 1 });
-  const model = createModel(kind, { inputShape: [32, 32, 3], numClasses: 10, seed: 1 });
+  const model = make({ inputShape: [32, 32, 3], numClasses: 10, seed: 1 });
   const optimizer = createOptimizer({ kind: 'sgd', lr: 0.05, momentum: 0.9 }, model.numParams);
   const params = model.getParams();
   const batch = { x: data.train.x, y: data.train.y, count: batchSize };
@@ -48,6 +52,22 @@ function timeWasm(kind: ModelKind, batchSize: number, steps: number): Row {
   const seconds = (performance.now() - t0) / 1000 / steps;
   model.dispose();
   return { model: kind, params: model.numParams, samplesPerSecond: batchSize / seconds, stepMs: seconds * 1000, peakRssMb: peakRss / 1e6 };
+}
+
+/** Native rows at 1 and 2 threads, or none (with the reason) when the addon is not built. */
+function timeNative(kinds: ModelKind[], batchSize: number, steps: number): Map<number, Row[]> {
+  const rows = new Map<number, Row[]>();
+  const { engine, reason } = loadNativeEngine();
+  if (engine === undefined) {
+    process.stdout.write(`native engine skipped: ${reason}\n`);
+    return rows;
+  }
+  for (const threads of [1, 2]) {
+    engine.addon.setThreads(threads);
+    rows.set(threads, kinds.map((k) => timeSteps(k, (spec) => createNativePaperModel(k, spec), batchSize, steps)));
+  }
+  engine.addon.setThreads(engine.threads);
+  return rows;
 }
 
 function timeTorch(kinds: ModelKind[], batchSize: number, steps: number): Row[] {
@@ -68,15 +88,19 @@ async function main(): Promise<void> {
   if (unknown.length) throw new Error(`--models: unknown ${unknown.join(', ')} (known: ${KINDS.join(', ')})`);
   const backend = await initBackend('wasm');
   process.stdout.write(`load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
-  const wasm = kinds.map((k) => timeWasm(k, batchSize, steps));
+  const wasm = argv.includes('--no-wasm') ? [] : kinds.map((k) => timeSteps(k, (spec) => createModel(k, spec), batchSize, steps));
+  const native = timeNative(kinds, batchSize, steps);
   const torch = argv.includes('--no-torch') ? [] : timeTorch(kinds, batchSize, steps);
-  process.stdout.write(`tfjs ${backend.name} (${backend.detail}), one thread, batch ${batchSize}, ${steps} timed steps after one warm-up\n`);
-  process.stdout.write('model               params       wasm samples/s  (step ms, peak RSS MB)   torch samples/s  (step ms)   torch/wasm\n');
-  for (const w of wasm) {
-    const t = torch.find((r) => r.model === w.model);
-    const torchPart = t ? `${t.samplesPerSecond.toFixed(1).padStart(15)}  (${t.stepMs.toFixed(0)})`.padEnd(28) + (t.samplesPerSecond / w.samplesPerSecond).toFixed(1) : '';
-    process.stdout.write(`${w.model.padEnd(19)} ${w.params.toLocaleString('en-US').padStart(10)}   ${w.samplesPerSecond.toFixed(2).padStart(14)}  (${w.stepMs.toFixed(0)}, ${w.peakRssMb!.toFixed(0)})`.padEnd(70) + `   ${torchPart}\n`);
+  process.stdout.write(`tfjs ${backend.name} (${backend.detail}), batch ${batchSize}, ${steps} timed steps after one warm-up; samples/s (step ms)\n`);
+  const cell = (r: Row | undefined): string => (r ? `${r.samplesPerSecond.toFixed(2)} (${r.stepMs.toFixed(0)})` : '-');
+  process.stdout.write('| model | parameters | wasm 1 thread | native 1 thread | native 2 threads | PyTorch 1 thread | native 1 thread / PyTorch |\n|---|---:|---:|---:|---:|---:|---:|\n');
+  for (const kind of kinds) {
+    const [w, n1, n2, t] = [wasm, native.get(1) ?? [], native.get(2) ?? [], torch].map((rows) => rows.find((r) => r.model === kind));
+    const params = (w ?? n1 ?? t)?.params.toLocaleString('en-US') ?? '-';
+    const ratio = n1 && t ? (n1.samplesPerSecond / t.samplesPerSecond).toFixed(2) : '-';
+    process.stdout.write(`| ${kind} | ${params} | ${cell(w)} | ${cell(n1)} | ${cell(n2)} | ${cell(t)} | ${ratio} |\n`);
   }
+  if (wasm.length > 0) process.stdout.write(`peak RSS during the wasm steps: ${wasm.map((w) => `${w.model} ${w.peakRssMb!.toFixed(0)} MB`).join(', ')}\n`);
   process.stdout.write(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
 }
 

@@ -7,6 +7,7 @@ import { currentBackend } from './backend';
 import { buildNetwork } from './models/architectures';
 import { LayersFlatModel } from './models/layers-model';
 import { createNativeModel } from './native/native-model';
+import { createNativePaperModel } from './native/native-paper-model';
 import { createPaperModel, isPaperModel } from './models/paper';
 import { MODEL_KINDS, type FlatModel, type ModelKind, type ModelSpec } from './models/types';
 
@@ -35,7 +36,7 @@ export function createModel(kind: ModelKind, spec: ModelSpec): FlatModel {
     // Without it tfjs may pick cpu silently, and CNN gradients fail on wasm.
     throw new Error('call initBackend() (lib/ml/backend) before createModel()');
   }
-  if (currentBackend()?.name === 'native' && !isPaperModel(kind)) return createNativeModel(kind, spec);
+  if (currentBackend()?.name === 'native') return isPaperModel(kind) ? createNativePaperModel(kind, spec) : createNativeModel(kind, spec);
   const model = isPaperModel(kind) ? createPaperModel(kind, spec) : new LayersFlatModel(kind, buildNetwork(kind, spec), [...spec.inputShape], spec.numClasses);
   model.setParams(model.initialParams(spec.seed ?? 0));
   return model;

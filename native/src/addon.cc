@@ -8,9 +8,18 @@
 #include <string>
 #include <vector>
 #include "dnnl.hpp"
+#include "graph-addon.h"
+#include "napi-util.h"
 #include "network.h"
 
 using mlnative::Network;
+using mlnative::CallError;
+using mlnative::arguments;
+using mlnative::check;
+using mlnative::guarded;
+using mlnative::intArg;
+using mlnative::number;
+using mlnative::typedArray;
 
 namespace {
 
@@ -20,70 +29,12 @@ struct Handle {
   std::unique_ptr<Network> network;
 };
 
-struct CallError : std::exception {
-  explicit CallError(std::string m) : message(std::move(m)) {}
-  std::string message;
-};
-
-void check(napi_status status, const char* what) {
-  if (status != napi_ok) throw CallError(std::string("native engine: ") + what);
-}
-
-std::vector<napi_value> arguments(napi_env env, napi_callback_info info, size_t expected) {
-  std::vector<napi_value> args(expected);
-  size_t count = expected;
-  check(napi_get_cb_info(env, info, &count, args.data(), nullptr, nullptr), "reading arguments");
-  if (count < expected) throw CallError("native engine: expected " + std::to_string(expected) + " arguments");
-  return args;
-}
-
-template <typename T>
-T* typedArray(napi_env env, napi_value value, napi_typedarray_type type, size_t expectedLength, const char* name) {
-  bool isTyped = false;
-  check(napi_is_typedarray(env, value, &isTyped), name);
-  if (!isTyped) throw CallError(std::string(name) + " must be a typed array");
-  napi_typedarray_type actual;
-  size_t length = 0;
-  void* data = nullptr;
-  check(napi_get_typedarray_info(env, value, &actual, &length, &data, nullptr, nullptr), name);
-  if (actual != type) throw CallError(std::string(name) + " has the wrong element type");
-  if (expectedLength != SIZE_MAX && length != expectedLength) {
-    throw CallError(std::string(name) + " has length " + std::to_string(length) + ", expected " + std::to_string(expectedLength));
-  }
-  return static_cast<T*>(data);
-}
-
-int32_t intArg(napi_env env, napi_value value, const char* name) {
-  int32_t result = 0;
-  check(napi_get_value_int32(env, value, &result), name);
-  return result;
-}
-
 Network& network(napi_env env, napi_value value) {
   void* data = nullptr;
   check(napi_get_value_external(env, value, &data), "handle");
   auto* handle = static_cast<Handle*>(data);
   if (!handle->network) throw CallError("native engine: the network has been destroyed");
   return *handle->network;
-}
-
-napi_value number(napi_env env, double value) {
-  napi_value result;
-  check(napi_create_double(env, value, &result), "result");
-  return result;
-}
-
-// Runs a binding body and turns C++ exceptions into JavaScript errors.
-template <typename Body>
-napi_value guarded(napi_env env, Body body) {
-  try {
-    return body();
-  } catch (const CallError& e) {
-    napi_throw_error(env, nullptr, e.message.c_str());
-  } catch (const std::exception& e) {
-    napi_throw_error(env, nullptr, (std::string("native engine: ") + e.what()).c_str());
-  }
-  return nullptr;
 }
 
 napi_value create(napi_env env, napi_callback_info info) {
@@ -197,5 +148,6 @@ NAPI_MODULE_INIT() {
       {"versions", nullptr, versions, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);
+  mlnative::registerGraphFunctions(env, exports);
   return exports;
 }

@@ -19,6 +19,14 @@ export interface NativeAddon {
   evaluate(handle: unknown, params: Float32Array, x: Float32Array, labels: Int32Array, count: number): [number, number];
   destroy(handle: unknown): void;
   setThreads(threads: number): number;
+  /** Graph networks (native/src/graph.h, lib/ml/native/paper-graph.ts). */
+  createGraph(ops: Int32Array, image: Int32Array, classes: number): unknown;
+  /** [parameters, batch-norm statistics, dropout values per sample] */
+  graphSizes(handle: unknown): [number, number, number];
+  graphGradient(handle: unknown, params: Float32Array, x: Float32Array, count: number, labels: Int32Array, grad: Float32Array, dropoutMask: Float32Array | null): number;
+  graphEvaluate(handle: unknown, params: Float32Array, x: Float32Array, count: number, labels: Int32Array, populationStats: Float32Array): [number, number];
+  graphBatchStatistics(handle: unknown, params: Float32Array, x: Float32Array, count: number, stats: Float32Array): void;
+  destroyGraph(handle: unknown): void;
   versions(): string;
 }
 

@@ -26,10 +26,17 @@ export function populationStatistics(
     tf.tidy(() => forwardRecording(tf.tensor2d(x.subarray(start * features, (start + rows) * features), [rows, features]), sums));
   }
   const stats: PopulationStats = new Map();
+  statisticsFromSums(sums).forEach(({ mean, variance }, name) => stats.set(name, { mean: tf.tensor1d(mean), variance: tf.tensor1d(variance) }));
+  return stats;
+}
+
+/** Population mean Σx/N and variance Σx²/N − mean² (never below 0) of each layer's sums. */
+export function statisticsFromSums(sums: Map<string, ChannelSums>): Map<string, { mean: Float32Array; variance: Float32Array }> {
+  const stats = new Map<string, { mean: Float32Array; variance: Float32Array }>();
   sums.forEach((s, name) => {
     const mean = Float32Array.from(s.sum, (v) => v / s.count);
     const variance = Float32Array.from(s.sumSquares, (v, c) => Math.max(v / s.count - (s.sum[c] / s.count) ** 2, 0));
-    stats.set(name, { mean: tf.tensor1d(mean), variance: tf.tensor1d(variance) });
+    stats.set(name, { mean, variance });
   });
   return stats;
 }

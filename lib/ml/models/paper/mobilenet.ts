@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { globalAveragePool, relu, type Net } from './net';
 
 /** Output channels and stride of the 13 blocks. */
-const BLOCKS: readonly [number, number][] = [
+export const BLOCKS: readonly [number, number][] = [
   [64, 1], [128, 2], [128, 1], [256, 2], [256, 1], [512, 2],
   [512, 1], [512, 1], [512, 1], [512, 1], [512, 1], [1024, 2], [1024, 1],
 ];

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng, deriveSeed } from '../../random';
 import { globalAveragePool, hardSigmoid, hardSwish, relu, type Net } from './net';
 
-interface BlockConfig {
+export interface BlockConfig {
   kernel: number;
   expanded: number;
   out: number;
@@ -17,7 +17,7 @@ interface BlockConfig {
 }
 
 // in → (kernel, expanded, out, SE, activation, stride), as torchvision's table.
-const BLOCKS: readonly BlockConfig[] = [
+export const BLOCKS: readonly BlockConfig[] = [
   [3, 16, 16, true, false, 2], [3, 72, 24, false, false, 2], [3, 88, 24, false, false, 1],
   [5, 96, 40, true, true, 2], [5, 240, 40, true, true, 1], [5, 240, 40, true, true, 1],
   [5, 120, 48, true, true, 1], [5, 144, 48, true, true, 1], [5, 288, 96, true, true, 2],
@@ -26,7 +26,7 @@ const BLOCKS: readonly BlockConfig[] = [
   kernel: kernel as number, expanded: expanded as number, out: out as number, se: se as boolean, hardSwish: hs as boolean, stride: stride as number,
 }));
 
-const DROPOUT = 0.2;
+export const DROPOUT = 0.2;
 
 /** torchvision's _make_divisible(v, 8): nearest multiple of 8, at least 8, never below 90% of v. */
 export function squeezeChannels(expanded: number): number {
@@ -54,7 +54,7 @@ function invertedResidual(net: Net, name: string, x: tf.Tensor4D, b: BlockConfig
 }
 
 /** Keep-mask (1 keeps, 0 drops) from our seeded RNG, so every process draws the same one. */
-function dropoutMask(seed: number, size: number): Float32Array {
+export function dropoutMask(seed: number, size: number): Float32Array {
   const rng = createRng(deriveSeed(seed, 0x0d0d));
   return Float32Array.from({ length: size }, () => (rng.next() < DROPOUT ? 0 : 1));
 }

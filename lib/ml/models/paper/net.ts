@@ -105,21 +105,23 @@ export class Net {
   }
 
   private record(name: string, x: tf.Tensor4D, mean: tf.Tensor, variance: tf.Tensor): void {
-    const count = x.shape[0] * x.shape[1] * x.shape[2];
-    const m = mean.dataSync();
-    const v = variance.dataSync();
-    const sums = this.bnMode.kind === 'record' ? this.bnMode.sums : new Map<string, ChannelSums>();
-    let entry = sums.get(name);
-    if (entry === undefined) {
-      entry = { sum: new Float64Array(m.length), sumSquares: new Float64Array(m.length), count: 0 };
-      sums.set(name, entry);
-    }
-    for (let c = 0; c < m.length; c++) {
-      entry.sum[c] += m[c] * count;
-      entry.sumSquares[c] += (v[c] + m[c] * m[c]) * count;
-    }
-    entry.count += count;
+    if (this.bnMode.kind !== 'record') return;
+    addChannelSums(this.bnMode.sums, name, mean.dataSync(), variance.dataSync(), x.shape[0] * x.shape[1] * x.shape[2]);
   }
+}
+
+/** Adds one batch's per-channel mean and variance over `count` values to a layer's sums of x and x². */
+export function addChannelSums(sums: Map<string, ChannelSums>, name: string, mean: ArrayLike<number>, variance: ArrayLike<number>, count: number): void {
+  let entry = sums.get(name);
+  if (entry === undefined) {
+    entry = { sum: new Float64Array(mean.length), sumSquares: new Float64Array(mean.length), count: 0 };
+    sums.set(name, entry);
+  }
+  for (let c = 0; c < mean.length; c++) {
+    entry.sum[c] += mean[c] * count;
+    entry.sumSquares[c] += (variance[c] + mean[c] * mean[c]) * count;
+  }
+  entry.count += count;
 }
 
 export function relu(x: tf.Tensor4D): tf.Tensor4D {

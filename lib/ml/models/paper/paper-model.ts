@@ -35,7 +35,7 @@ function declareParams(forward: Forward, inputShape: [number, number, number], n
 }
 
 /** FNV-1a over the batch's bytes: the dropout seed, equal for equal batches in every process. */
-function batchHash(batch: Batch): number {
+export function batchHash(batch: Batch): number {
   let h = 0x811c9dc5;
   const words = new Uint32Array(batch.x.buffer, batch.x.byteOffset, batch.x.length);
   for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { globalAveragePool, relu, type Net } from './net';
 
 /** Channels and stride of each stage's first block. */
-const STAGES: readonly [number, number][] = [[64, 1], [128, 2], [256, 2], [512, 2]];
+export const STAGES: readonly [number, number][] = [[64, 1], [128, 2], [256, 2], [512, 2]];
 
 function basicBlock(net: Net, name: string, x: tf.Tensor4D, filters: number, stride: number): tf.Tensor4D {
   let y = relu(net.batchNorm(`${name}/bn1`, net.conv(`${name}/conv1`, x, { filters, kernel: 3, stride })));
