@@ -9,6 +9,7 @@
 #include <vector>
 #include "dnnl.hpp"
 #include "network.h"
+#include "optimizer.h"
 
 using mlnative::Network;
 
@@ -153,6 +154,52 @@ napi_value evaluate(napi_env env, napi_callback_info info) {
   });
 }
 
+double doubleArg(napi_env env, napi_value value, const char* name) {
+  double result = 0;
+  check(napi_get_value_double(env, value, &result), name);
+  return result;
+}
+
+size_t floatLength(napi_env env, napi_value value, const char* name) {
+  size_t length = 0;
+  check(napi_get_typedarray_info(env, value, nullptr, &length, nullptr, nullptr, nullptr), name);
+  return length;
+}
+
+// sgdStep(params, grad, velocity | null, lr, momentum, weightDecay, nesterov) -> -1, or the index of a non-finite gradient
+napi_value sgdStep(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto args = arguments(env, info, 7);
+    const size_t n = floatLength(env, args[0], "params");
+    float* params = typedArray<float>(env, args[0], napi_float32_array, n, "params");
+    const float* grad = typedArray<float>(env, args[1], napi_float32_array, n, "grad");
+    napi_valuetype velocityType;
+    check(napi_typeof(env, args[2], &velocityType), "velocity");
+    float* velocity = velocityType == napi_null ? nullptr : typedArray<float>(env, args[2], napi_float32_array, n, "velocity");
+    bool nesterov = false;
+    check(napi_get_value_bool(env, args[6], &nesterov), "nesterov");
+    mlnative::SgdHyper h{doubleArg(env, args[3], "lr"), doubleArg(env, args[4], "momentum"), doubleArg(env, args[5], "weightDecay"), nesterov};
+    return number(env, static_cast<double>(mlnative::sgdStep(params, grad, velocity, n, h)));
+  });
+}
+
+// adamStep(params, grad, m, v, lr, beta1, beta2, epsilon, weightDecay, 1 − β1^t, 1 − β2^t) -> as sgdStep
+napi_value adamStep(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto args = arguments(env, info, 11);
+    const size_t n = floatLength(env, args[0], "params");
+    float* params = typedArray<float>(env, args[0], napi_float32_array, n, "params");
+    const float* grad = typedArray<float>(env, args[1], napi_float32_array, n, "grad");
+    float* m = typedArray<float>(env, args[2], napi_float32_array, n, "m");
+    float* v = typedArray<float>(env, args[3], napi_float32_array, n, "v");
+    mlnative::AdamHyper h{doubleArg(env, args[4], "lr"),          doubleArg(env, args[5], "beta1"),
+                          doubleArg(env, args[6], "beta2"),       doubleArg(env, args[7], "epsilon"),
+                          doubleArg(env, args[8], "weightDecay"), doubleArg(env, args[9], "correction1"),
+                          doubleArg(env, args[10], "correction2")};
+    return number(env, static_cast<double>(mlnative::adamStep(params, grad, m, v, n, h)));
+  });
+}
+
 napi_value destroy(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() {
     void* data = nullptr;
@@ -193,6 +240,8 @@ NAPI_MODULE_INIT() {
       {"gradient", nullptr, gradient, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"evaluate", nullptr, evaluate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"destroy", nullptr, destroy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sgdStep", nullptr, sgdStep, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamStep", nullptr, adamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, setThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"versions", nullptr, versions, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
