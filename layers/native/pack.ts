@@ -16,6 +16,8 @@ import { writeDeterministicZip, type ZipSizes } from '../../plugins/mltrain/src/
 const REPO = path.resolve(__dirname, '..', '..');
 
 export interface NativeLayerDeclaration {
+  description: string;
+  licenseInfo: string;
   from: string;
   files: string[];
   maxGlibc: string;
