@@ -160,19 +160,24 @@ double doubleArg(napi_env env, napi_value value, const char* name) {
   return result;
 }
 
-size_t floatLength(napi_env env, napi_value value, const char* name) {
-  size_t length = 0;
-  check(napi_get_typedarray_info(env, value, nullptr, &length, nullptr, nullptr, nullptr), name);
-  return length;
+struct StepVectors {
+  size_t n;
+  float* params;
+  const float* grad;
+};
+
+// The (params, grad) both optimizer steps start with; the other buffers must match params' length.
+StepVectors stepVectors(napi_env env, const std::vector<napi_value>& args) {
+  size_t n = 0;
+  check(napi_get_typedarray_info(env, args[0], nullptr, &n, nullptr, nullptr, nullptr), "params");
+  return {n, typedArray<float>(env, args[0], napi_float32_array, n, "params"), typedArray<float>(env, args[1], napi_float32_array, n, "grad")};
 }
 
 // sgdStep(params, grad, velocity | null, lr, momentum, weightDecay, nesterov) -> -1, or the index of a non-finite gradient
 napi_value sgdStep(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() {
     auto args = arguments(env, info, 7);
-    const size_t n = floatLength(env, args[0], "params");
-    float* params = typedArray<float>(env, args[0], napi_float32_array, n, "params");
-    const float* grad = typedArray<float>(env, args[1], napi_float32_array, n, "grad");
+    auto [n, params, grad] = stepVectors(env, args);
     napi_valuetype velocityType;
     check(napi_typeof(env, args[2], &velocityType), "velocity");
     float* velocity = velocityType == napi_null ? nullptr : typedArray<float>(env, args[2], napi_float32_array, n, "velocity");
@@ -187,9 +192,7 @@ napi_value sgdStep(napi_env env, napi_callback_info info) {
 napi_value adamStep(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() {
     auto args = arguments(env, info, 11);
-    const size_t n = floatLength(env, args[0], "params");
-    float* params = typedArray<float>(env, args[0], napi_float32_array, n, "params");
-    const float* grad = typedArray<float>(env, args[1], napi_float32_array, n, "grad");
+    auto [n, params, grad] = stepVectors(env, args);
     float* m = typedArray<float>(env, args[2], napi_float32_array, n, "m");
     float* v = typedArray<float>(env, args[3], napi_float32_array, n, "v");
     mlnative::AdamHyper h{doubleArg(env, args[4], "lr"),          doubleArg(env, args[5], "beta1"),
