@@ -6,7 +6,10 @@
  * in one run so the figures share the machine's load.
  *
  *   node --import tsx bench/train-throughput.ts [--model mlp|cnn|all] [--seconds 6] [--batch 64]
- *        [--engines wasm,native] [--threads 1,2]
+ *        [--engines wasm,native] [--threads 1,2] [--rounds 3]
+ *
+ * The native thread counts take turns (1, 2, 1, 2, ...) for --rounds rounds of seconds / rounds
+ * each, and each count's rounds are added up, so a change in the machine's load hits them alike.
  */
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
@@ -29,6 +32,8 @@ interface Options {
   batchSize: number;
   engines: Engine[];
   threads: number[];
+  /** The native thread counts are measured in this many alternating rounds (seconds / rounds each). */
+  rounds: number;
 }
 
 function parseList<T>(flag: string, value: string, valid: (item: string) => boolean, convert: (item: string) => T): T[] {
@@ -39,7 +44,7 @@ function parseList<T>(flag: string, value: string, valid: (item: string) => bool
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { models: ['mlp', 'cnn'], seconds: 6, batchSize: 64, engines: ['wasm', 'native'], threads: [1, 2] };
+  const options: Options = { models: ['mlp', 'cnn'], seconds: 6, batchSize: 64, engines: ['wasm', 'native'], threads: [1, 2], rounds: 3 };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (value === undefined) throw new Error(`${flag} needs a value`);
@@ -55,10 +60,13 @@ function parseArgs(argv: string[]): Options {
       if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new Error(`--batch must be a positive integer, got '${value}'`);
     } else if (flag === '--engines') {
       options.engines = parseList(flag, value, (e) => e === 'wasm' || e === 'native', (e) => e as Engine);
+    } else if (flag === '--rounds') {
+      options.rounds = Number(value);
+      if (!Number.isInteger(options.rounds) || options.rounds < 1) throw new Error(`--rounds must be a positive integer, got '${value}'`);
     } else if (flag === '--threads') {
       options.threads = parseList(flag, value, (t) => Number.isInteger(Number(t)) && Number(t) > 0, Number);
     } else {
-      throw new Error(`unknown option ${flag} (expected --model, --seconds, --batch, --engines, --threads)`);
+      throw new Error(`unknown option ${flag} (expected --model, --seconds, --batch, --engines, --threads, --rounds)`);
     }
   }
   return options;
@@ -76,7 +84,7 @@ interface Result {
   lastLoss: number;
 }
 
-function measure(kind: ModelKind, engine: string, create: (spec: ModelSpec) => FlatModel, options: Options): Result {
+function measure(kind: ModelKind, engine: string, create: (spec: ModelSpec) => FlatModel, options: Options, seconds = options.seconds): Result {
   const { train } = loadMnist();
   const model = create({ inputShape: train.featureShape, numClasses: train.numClasses, seed: 1 });
   const optimizer = createOptimizer({ kind: 'sgd', lr: 0.05, momentum: 0.9 }, model.numParams);
@@ -106,7 +114,7 @@ function measure(kind: ModelKind, engine: string, create: (spec: ModelSpec) => F
 
   let step = 0;
   for (; step < WARM_UP_STEPS; step++) runStep(step, false);
-  const deadline = performance.now() + options.seconds * 1000;
+  const deadline = performance.now() + seconds * 1000;
   for (; performance.now() < deadline; step++) runStep(step, true);
   model.dispose();
   return result;
@@ -149,21 +157,35 @@ function torchThroughput(kind: ModelKind, options: Options): number | string {
   return samplesPerSecond;
 }
 
+/** Each thread count's rounds, added up. */
+function alternateThreads(kind: ModelKind, options: Options, setThreads: (threads: number) => void): Result[] {
+  const totals = new Map<number, Result>();
+  for (let round = 0; round < options.rounds; round++) {
+    for (const threads of options.threads) {
+      setThreads(threads);
+      const r = measure(kind, `native ${threads} thread${threads > 1 ? 's' : ''}`, (spec) => createNativeModel(kind, spec), options, options.seconds / options.rounds);
+      const t = totals.get(threads);
+      if (t === undefined) totals.set(threads, r);
+      else totals.set(threads, { ...r, steps: t.steps + r.steps, batchMs: t.batchMs + r.batchMs, gradientMs: t.gradientMs + r.gradientMs,
+        optimizerMs: t.optimizerMs + r.optimizerMs, setParamsMs: t.setParamsMs + r.setParamsMs });
+    }
+  }
+  return [...totals.values()];
+}
+
 function measureEngines(kind: ModelKind, options: Options): Row[] {
   const rows: Row[] = [];
-  const record = (engine: string, create: (spec: ModelSpec) => FlatModel): void => {
-    const result = measure(kind, engine, create, options);
+  const record = (engine: string, create: (spec: ModelSpec) => FlatModel): void => add(measure(kind, engine, create, options));
+  const add = (result: Result): void => {
     console.log(report(result, options.batchSize));
     const gradientSamplesPerSecond = (result.steps * options.batchSize) / (result.gradientMs / 1000);
-    rows.push({ model: kind, engine, samplesPerSecond: coreSamplesPerSecond(result, options.batchSize), gradientSamplesPerSecond });
+    rows.push({ model: kind, engine: result.engine, samplesPerSecond: coreSamplesPerSecond(result, options.batchSize), gradientSamplesPerSecond });
   };
   if (options.engines.includes('wasm')) record('wasm', (spec) => createModel(kind, spec));
   const { engine, reason } = loadNativeEngine();
   if (options.engines.includes('native') && engine === undefined) console.log(`native engine not measured: ${reason}`);
-  const nativeThreads = engine !== undefined && options.engines.includes('native') ? options.threads : [];
-  for (const threads of nativeThreads) {
-    engine?.addon.setThreads(threads);
-    record(`native ${threads} thread${threads > 1 ? 's' : ''}`, (spec) => createNativeModel(kind, spec));
+  if (engine !== undefined && options.engines.includes('native')) {
+    for (const result of alternateThreads(kind, options, (threads) => engine.addon.setThreads(threads))) add(result);
   }
   const torch = torchThroughput(kind, options);
   if (typeof torch === 'string') console.log(`pytorch not measured: ${torch}`);

@@ -8,7 +8,7 @@
  *   node --import tsx layers/native/pack.ts [out.zip]
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { formatBytes, LAMBDA_LIMITS } from '../../plugins/mltrain/src/layers/limits';
 import { writeDeterministicZip, type ZipSizes } from '../../plugins/mltrain/src/layers/zip';
@@ -16,6 +16,8 @@ import { writeDeterministicZip, type ZipSizes } from '../../plugins/mltrain/src/
 const REPO = path.resolve(__dirname, '..', '..');
 
 export interface NativeLayerDeclaration {
+  description: string;
+  licenseInfo: string;
   from: string;
   files: string[];
   maxGlibc: string;
@@ -50,7 +52,11 @@ export function tooNewSymbols(file: string, decl: NativeLayerDeclaration): strin
 /** Builds, checks and zips the layer; throws naming what breaks a limit. */
 export function packNativeLayer(outFile: string): ZipSizes & { files: Array<{ name: string; bytes: number }> } {
   const decl = loadNativeLayerDeclaration();
-  execFileSync('make', ['-C', path.join(REPO, 'native'), 'arm64'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // Under a lock: packagings running at once (test files, services) would otherwise copy the same
+  // libraries over each other while one of them zips them.
+  const buildDir = path.join(REPO, 'native', 'build');
+  mkdirSync(buildDir, { recursive: true });
+  execFileSync('flock', [path.join(buildDir, '.arm64.lock'), 'make', '-C', path.join(REPO, 'native'), 'arm64'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const root = path.join(REPO, decl.from);
   const files = decl.files.map((name) => ({ name, bytes: statSync(path.join(root, name)).size }));
   for (const { name } of files) {

@@ -48,8 +48,13 @@ export function assertFinite(v: ArrayLike<number>, what: string): void {
     const x = v[i];
     // x - x is NaN exactly for NaN and ±Infinity; plain arithmetic stays fast even where global
     // lookups like Number.isFinite are slow (jest's sandbox: ~10× slower per call).
-    if (x - x !== 0) throw new Error(`${what} has a non-finite value ${x} at index ${i} (length ${v.length})`);
+    if (x - x !== 0) throw nonFiniteError(v, what, i);
   }
+}
+
+/** The error assertFinite throws, for checks done elsewhere (the native optimizer steps). */
+export function nonFiniteError(v: ArrayLike<number>, what: string, index: number): Error {
+  return new Error(`${what} has a non-finite value ${v[index]} at index ${index} (length ${v.length})`);
 }
 
 /** SHA-256 of the little-endian bytes, so equal digests mean bit-identical vectors on any host. */

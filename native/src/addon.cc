@@ -11,6 +11,7 @@
 #include "graph-addon.h"
 #include "napi-util.h"
 #include "network.h"
+#include "optimizer.h"
 
 using mlnative::Network;
 using mlnative::CallError;
@@ -104,6 +105,55 @@ napi_value evaluate(napi_env env, napi_callback_info info) {
   });
 }
 
+double doubleArg(napi_env env, napi_value value, const char* name) {
+  double result = 0;
+  check(napi_get_value_double(env, value, &result), name);
+  return result;
+}
+
+struct StepVectors {
+  size_t n;
+  float* params;
+  const float* grad;
+};
+
+// The (params, grad) both optimizer steps start with; the other buffers must match params' length.
+StepVectors stepVectors(napi_env env, const std::vector<napi_value>& args) {
+  size_t n = 0;
+  check(napi_get_typedarray_info(env, args[0], nullptr, &n, nullptr, nullptr, nullptr), "params");
+  return {n, typedArray<float>(env, args[0], napi_float32_array, n, "params"), typedArray<float>(env, args[1], napi_float32_array, n, "grad")};
+}
+
+// sgdStep(params, grad, velocity | null, lr, momentum, weightDecay, nesterov) -> -1, or the index of a non-finite gradient
+napi_value sgdStep(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto args = arguments(env, info, 7);
+    auto [n, params, grad] = stepVectors(env, args);
+    napi_valuetype velocityType;
+    check(napi_typeof(env, args[2], &velocityType), "velocity");
+    float* velocity = velocityType == napi_null ? nullptr : typedArray<float>(env, args[2], napi_float32_array, n, "velocity");
+    bool nesterov = false;
+    check(napi_get_value_bool(env, args[6], &nesterov), "nesterov");
+    mlnative::SgdHyper h{doubleArg(env, args[3], "lr"), doubleArg(env, args[4], "momentum"), doubleArg(env, args[5], "weightDecay"), nesterov};
+    return number(env, static_cast<double>(mlnative::sgdStep(params, grad, velocity, n, h)));
+  });
+}
+
+// adamStep(params, grad, m, v, lr, beta1, beta2, epsilon, weightDecay, 1 − β1^t, 1 − β2^t) -> as sgdStep
+napi_value adamStep(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto args = arguments(env, info, 11);
+    auto [n, params, grad] = stepVectors(env, args);
+    float* m = typedArray<float>(env, args[2], napi_float32_array, n, "m");
+    float* v = typedArray<float>(env, args[3], napi_float32_array, n, "v");
+    mlnative::AdamHyper h{doubleArg(env, args[4], "lr"),          doubleArg(env, args[5], "beta1"),
+                          doubleArg(env, args[6], "beta2"),       doubleArg(env, args[7], "epsilon"),
+                          doubleArg(env, args[8], "weightDecay"), doubleArg(env, args[9], "correction1"),
+                          doubleArg(env, args[10], "correction2")};
+    return number(env, static_cast<double>(mlnative::adamStep(params, grad, m, v, n, h)));
+  });
+}
+
 napi_value destroy(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() {
     void* data = nullptr;
@@ -144,6 +194,8 @@ NAPI_MODULE_INIT() {
       {"gradient", nullptr, gradient, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"evaluate", nullptr, evaluate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"destroy", nullptr, destroy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sgdStep", nullptr, sgdStep, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamStep", nullptr, adamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, setThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"versions", nullptr, versions, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

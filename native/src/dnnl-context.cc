@@ -7,8 +7,9 @@ dnnl::engine& cpuEngine() {
   return engine;
 }
 
+// One per thread: the network runs slices of a batch on several threads at once (network.cc).
 dnnl::stream& cpuStream() {
-  static dnnl::stream stream(cpuEngine());
+  static thread_local dnnl::stream stream(cpuEngine());
   return stream;
 }
 

@@ -1,4 +1,4 @@
-// The process-wide oneDNN engine and stream (CPU), and a buffer type for activations.
+// The process-wide oneDNN engine, each thread's stream (CPU), and a buffer type for activations.
 #pragma once
 #include <vector>
 #include "dnnl.hpp"

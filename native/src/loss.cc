@@ -42,8 +42,8 @@ double hingeRow(const float* s, int label, int classes, float scale, float* ds) 
 
 }  // namespace
 
-double lossSum(LossKind kind, const float* scores, const int32_t* labels, int count, int classes, float* dscores) {
-  const float scale = 1.f / static_cast<float>(count);
+double lossSum(LossKind kind, const float* scores, const int32_t* labels, int count, int classes, float* dscores, int normaliser) {
+  const float scale = 1.f / static_cast<float>(normaliser > 0 ? normaliser : count);
   double total = 0;
   for (int i = 0; i < count; i++) {
     const float* s = scores + static_cast<size_t>(i) * classes;

@@ -8,7 +8,8 @@ namespace mlnative {
 
 enum class LossKind : int { SoftmaxCrossEntropy = 0, CrammerSingerHinge = 1 };
 
-double lossSum(LossKind kind, const float* scores, const int32_t* labels, int count, int classes, float* dscores);
+// normaliser: the batch size the mean is over (count, unless this is a slice of a larger batch).
+double lossSum(LossKind kind, const float* scores, const int32_t* labels, int count, int classes, float* dscores, int normaliser = 0);
 
 // Samples whose highest score (first index on ties, as tf.argMax) is their label.
 int64_t countCorrect(const float* scores, const int32_t* labels, int count, int classes);

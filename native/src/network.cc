@@ -1,4 +1,8 @@
 #include "network.h"
+#include <cblas.h>
+#include <omp.h>
+#include <algorithm>
+#include <exception>
 #include <stdexcept>
 #include "conv.h"
 #include "dense.h"
@@ -7,7 +11,9 @@ namespace mlnative {
 
 namespace {
 
-constexpr size_t kMaxPlans = 4;
+constexpr size_t kMaxPlans = 8;
+// Below this many samples per thread a slice's primitives cost more to run than they save.
+constexpr int kMinSliceSamples = 16;
 
 size_t parameterCount(const LayerSpec& s) {
   switch (s.type) {
@@ -63,9 +69,10 @@ Network::Network(std::vector<LayerSpec> specs, LossKind loss, int classes) : spe
   inputSize_ = static_cast<size_t>(specs_[0].height) * specs_[0].width * specs_[0].channels;
 }
 
-std::unique_ptr<Network::Plan> Network::buildPlan(int batch) const {
+std::unique_ptr<Network::Plan> Network::buildPlan(int batch, int slot) const {
   auto plan = std::make_unique<Plan>();
   plan->batch = batch;
+  plan->slot = slot;
   for (size_t i = 0; i < specs_.size(); i++) {
     const LayerSpec& s = specs_[i];
     const size_t weights = offsets_[i];
@@ -85,13 +92,13 @@ std::unique_ptr<Network::Plan> Network::buildPlan(int batch) const {
   return plan;
 }
 
-Network::Plan& Network::planFor(int batch) {
+Network::Plan& Network::planFor(int batch, int slot) {
   for (auto it = plans_.begin(); it != plans_.end(); ++it) {
-    if ((*it)->batch != batch) continue;
+    if ((*it)->batch != batch || (*it)->slot != slot) continue;
     plans_.splice(plans_.begin(), plans_, it);
     return *plans_.front();
   }
-  plans_.push_front(buildPlan(batch));
+  plans_.push_front(buildPlan(batch, slot));
   if (plans_.size() > kMaxPlans) plans_.pop_back();
   return *plans_.front();
 }
@@ -105,17 +112,64 @@ const float* Network::forward(Plan& plan, const float* params, const float* x) {
   return input;
 }
 
-double Network::gradient(const float* params, const float* x, const int32_t* labels, int count, float* grad) {
-  Plan& plan = planFor(count);
+double Network::slicePass(Plan& plan, const float* params, const float* x, const int32_t* labels, int normaliser, float* grad) {
   const float* scores = forward(plan, params, x);
   const size_t last = plan.layers.size() - 1;
-  const double total = lossSum(loss_, scores, labels, count, classes_, plan.gradients[last].data());
+  const double total = lossSum(loss_, scores, labels, plan.batch, classes_, plan.gradients[last].data(), normaliser);
   for (size_t i = last + 1; i-- > 0;) {
     const float* input = i == 0 ? x : plan.outputs[i - 1].data();
     float* inputGradient = i == 0 ? nullptr : plan.gradients[i - 1].data();
     plan.layers[i]->backward(input, plan.outputs[i].data(), plan.gradients[i].data(), inputGradient, params, grad);
   }
-  return total / count;
+  return total;
+}
+
+double Network::gradient(const float* params, const float* x, const int32_t* labels, int count, float* grad) {
+  const int slices = std::min({omp_get_max_threads(), count / kMinSliceSamples, static_cast<int>(kMaxPlans) / 2});
+  if (slices > 1) return splitGradient(slices, params, x, labels, count, grad) / count;
+  return slicePass(planFor(count), params, x, labels, count, grad) / count;
+}
+
+// Slice s holds count / slices samples, the first count % slices slices one more. Inside the region
+// each thread's libraries run single-threaded.
+double Network::splitGradient(int slices, const float* params, const float* x, const int32_t* labels, int count, float* grad) {
+  std::vector<Plan*> plans(slices);
+  std::vector<int> first(slices + 1, 0);
+  // A primitive fixes its thread count when it is created: the slices' are made for one thread
+  // (slots 1.., apart from the whole-batch plans) or they would wait for threads they never get.
+  const int ompThreads = omp_get_max_threads();
+  omp_set_num_threads(1);
+  for (int s = 0; s < slices; s++) {
+    const int size = count / slices + (s < count % slices ? 1 : 0);
+    first[s + 1] = first[s] + size;
+    plans[s] = &planFor(size, s + 1);
+  }
+  omp_set_num_threads(ompThreads);
+  sliceGrads_.resize(slices - 1);
+  for (auto& g : sliceGrads_) g.resize(numParams_);
+  std::vector<double> losses(slices, 0.0);
+  std::exception_ptr failure;
+  const int blasThreads = openblas_get_num_threads();
+  openblas_set_num_threads(1);
+#pragma omp parallel for num_threads(slices) schedule(static, 1)
+  for (int s = 0; s < slices; s++) {
+    try {
+      float* target = s == 0 ? grad : sliceGrads_[s - 1].data();
+      losses[s] = slicePass(*plans[s], params, x + first[s] * inputSize_, labels + first[s], count, target);
+    } catch (...) {
+#pragma omp critical
+      failure = std::current_exception();
+    }
+  }
+  openblas_set_num_threads(blasThreads);
+  if (failure) std::rethrow_exception(failure);
+  double total = losses[0];
+  for (int s = 1; s < slices; s++) {
+    const float* g = sliceGrads_[s - 1].data();
+    for (size_t i = 0; i < numParams_; i++) grad[i] += g[i];
+    total += losses[s];
+  }
+  return total;
 }
 
 void Network::evaluate(const float* params, const float* x, const int32_t* labels, int count, double* total, int64_t* correct) {

@@ -1,7 +1,9 @@
 // A sequential network described by the TypeScript side (lib/ml/native/), trained through flat
 // parameter and gradient vectors in TensorFlow.js's layout. Layers, primitives and activation
 // buffers are built once per batch size and kept (a few sizes: the training batch, the evaluation
-// chunk and its remainder), so a training step allocates nothing.
+// chunk and its remainder), so a training step allocates nothing. With several threads a training
+// batch is split into one slice per thread, each run start to end on one thread (one fork and
+// join per step, not one per primitive), and the slices' gradients are summed in a fixed order.
 #pragma once
 #include <cstdint>
 #include <list>
@@ -37,13 +39,18 @@ class Network {
  private:
   struct Plan {
     int batch;
+    int slot;  // 0: a whole batch; s > 0: slice s − 1 of a batch split over threads (single-threaded)
     std::vector<std::unique_ptr<Layer>> layers;
     std::vector<std::vector<float>> outputs;    // outputs[i]: layer i's output
     std::vector<std::vector<float>> gradients;  // gradients[i]: loss gradient w.r.t. outputs[i]
   };
-  Plan& planFor(int batch);
-  std::unique_ptr<Plan> buildPlan(int batch) const;
+  Plan& planFor(int batch, int slot = 0);
+  std::unique_ptr<Plan> buildPlan(int batch, int slot) const;
   const float* forward(Plan& plan, const float* params, const float* x);
+  // Forward, loss and backward over one slice; writes its gradient (of the mean over normaliser
+  // samples) to grad and returns the slice's loss sum.
+  double slicePass(Plan& plan, const float* params, const float* x, const int32_t* labels, int normaliser, float* grad);
+  double splitGradient(int slices, const float* params, const float* x, const int32_t* labels, int count, float* grad);
 
   std::vector<LayerSpec> specs_;
   std::vector<size_t> offsets_;  // weight offset of each layer; its bias follows the kernel
@@ -52,6 +59,7 @@ class Network {
   size_t numParams_ = 0;
   size_t inputSize_ = 0;
   std::list<std::unique_ptr<Plan>> plans_;  // most recently used first
+  std::vector<std::vector<float>> sliceGrads_;  // the gradients of slices 1.. of a split batch
 };
 
 }  // namespace mlnative

@@ -86,6 +86,26 @@ describeNative('native engine against tfjs on wasm', () => {
     expect(model.gradient(batch).grad).toEqual(model.gradient(batch).grad);
   });
 
+  it.each([[64], [37]])('a batch of %i split over 2 threads gives the one-thread gradient, the same bits every time', (count) => {
+    for (const [kind, spec] of [SPECS[2], SPECS[4]]) {
+      const model = track(createNativeModel(kind, spec));
+      const batch = randomBatch(spec, count, 12);
+      const addon = engine!.addon;
+      const before = engine!.threads;
+      try {
+        addon.setThreads(1);
+        const one = model.gradient(batch);
+        addon.setThreads(2);
+        const two = model.gradient(batch);
+        expect(relativeError(two.grad, one.grad)).toBeLessThan(1e-5);
+        expect(Math.abs(two.loss - one.loss) / one.loss).toBeLessThan(1e-6);
+        expect(two.grad).toEqual(model.gradient(batch).grad);
+      } finally {
+        addon.setThreads(before);
+      }
+    }
+  });
+
   it('refuses bad input before computing, naming the field', () => {
     const model = track(createNativeModel('mlp', { inputShape: [784], numClasses: 10 }));
     const batch = randomBatch({ inputShape: [784], numClasses: 10 }, 4, 1);
@@ -115,6 +135,7 @@ describeNative('choosing the engine in a fresh process', () => {
     expect(report.info.detail).toMatch(/^oneDNN \d+\.\d+\.\d+ \(OpenMP\), OpenBLAS .*; 2 thread\(s\); .*mltrain_native\.node; other tfjs work on wasm$/);
     expect(report.modelClass).toBe('NativeFlatModel');
     expect(report.tfBackend).toBe('wasm');
+    expect(report.nativeOptimizerSteps).toBe(true);
   });
 
   it('auto falls back to wasm with one line saying why', () => {
@@ -123,6 +144,16 @@ describeNative('choosing the engine in a fresh process', () => {
     expect(report.modelClass).toBe('LayersFlatModel');
     const lines = report.stderr.split('\n').filter((l: string) => l.includes('native engine not in use'));
     expect(lines).toEqual([expect.stringContaining('addon not built (no /nonexistent/mltrain_native.node)')]);
+    expect(report.nativeOptimizerSteps).toBe(false);
+  });
+
+  it('an addon that is there but does not load (built elsewhere, broken) also falls back, with the loader\'s reason', () => {
+    const report = probe({ MLTRAIN_TF_BACKEND: '', MLTRAIN_NATIVE_ADDON: path.join(REPO, 'package.json') });
+    expect(report.info.name).toBe('wasm');
+    expect(report.modelClass).toBe('LayersFlatModel');
+    const lines = report.stderr.split('\n').filter((l: string) => l.includes('native engine not in use'));
+    expect(lines).toEqual([expect.stringMatching(/addon .*package\.json does not load \(.+\); rebuild it with npm run build:native/)]);
+    expect(report.nativeOptimizerSteps).toBe(false);
   });
 
   it('MLTRAIN_TF_BACKEND=native fails clearly when the addon cannot load', () => {

@@ -27,6 +27,13 @@ test('declares trigger, supervisor and worker on nodejs22.x arm64; neither super
   expect(resources.SupervisorLambdaEvConf.Properties.MaximumRetryAttempts).toBe(0);
 });
 
+test('only the worker, which computes gradients, gets the native engine\'s layer', () => {
+  const layers = (name: string) => (fn(name).Layers ?? []).map((l: { Ref: string }) => l.Ref);
+  expect(layers('Worker')).toEqual(['TfjsLambdaLayer', 'NativeLambdaLayer']);
+  expect([...layers('Trigger'), ...layers('Supervisor')]).not.toContain('NativeLambdaLayer');
+  expect(resources.NativeLambdaLayer).toMatchObject({ Type: 'AWS::Lambda::LayerVersion', Properties: { CompatibleArchitectures: ['arm64'] } });
+});
+
 test('--param workers=3 gives three worker queues and the supervisor queue', () => {
   const queues = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue').map(([id, r]) => [id, r.Properties.QueueName]);
   expect(queues.sort()).toEqual([

@@ -8,7 +8,7 @@ import { staleEntries } from '../../lib/util/stale-entries';
 
 // `serverless package` (osls, offline, no AWS credentials) of one service with some --params, done
 // once per content: the result is kept under the system's temp folder, keyed by a digest of every
-// file packaging reads (plugin, services, lib, layers, gpu, lockfile) and the arguments, so the test
+// file packaging reads (plugin, services, lib, layers, gpu, lockfile, the native engine's sources) and the arguments, so the test
 // files that look at the same variant share one packaging (each takes 10-20 s: esbuild + layer).
 // Each packaging runs from its own copy of the service folder (serverless-esbuild builds inside it),
 // so two test files may package the same service at once. A hit marks its folder used; each new
@@ -17,7 +17,7 @@ import { staleEntries } from '../../lib/util/stale-entries';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CACHE = path.join(os.tmpdir(), 'mltrain-packaged');
-const INPUTS = ['plugins', 'services', 'lib', 'layers', 'gpu', 'serverless.base.yml', 'package-lock.json', 'redisai/src'];
+const INPUTS = ['plugins', 'services', 'lib', 'layers', 'gpu', 'serverless.base.yml', 'package-lock.json', 'redisai/src', 'native/src', 'native/Makefile'];
 const SKIP = /(^|\/)(node_modules|\.serverless|\.esbuild|\.package-[^/]*)$/;
 const KEEP = { keepNewest: 40, maxAgeMs: 60 * 60 * 1000 };
 

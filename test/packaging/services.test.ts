@@ -58,7 +58,7 @@ const SERVICES: ServiceRow[] = [
     service: 'allreduce',
     functions: {
       trigger: { memory: 512, timeout: 60, layers: [], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-allreduce-dev-worker' } },
-      worker: { memory: 1769, timeout: 900, layers: ['TfjsLambdaLayer'], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-allreduce-dev-worker' } },
+      worker: { memory: 1769, timeout: 900, layers: ['TfjsLambdaLayer', 'NativeLambdaLayer'], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-allreduce-dev-worker' } },
     },
     iam: [
       [['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], bucketObjects('DataBucket')],
@@ -75,7 +75,7 @@ const SERVICES: ServiceRow[] = [
     service: 'scatter-reduce',
     functions: {
       trigger: { memory: 512, timeout: 60, layers: [], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-scatter-reduce-dev-worker', MLTRAIN_CHANNEL: 's3' } },
-      worker: { memory: 1769, timeout: 900, layers: ['TfjsLambdaLayer'], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-scatter-reduce-dev-worker', MLTRAIN_CHANNEL: 's3' } },
+      worker: { memory: 1769, timeout: 900, layers: ['TfjsLambdaLayer', 'NativeLambdaLayer'], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-scatter-reduce-dev-worker', MLTRAIN_CHANNEL: 's3' } },
     },
     iam: [
       [['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], bucketObjects('DataBucket')],
@@ -108,7 +108,7 @@ const SERVICES: ServiceRow[] = [
     service: 'ps',
     functions: {
       trigger: { memory: 512, timeout: 60, layers: [], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-ps-dev-worker', MLTRAIN_PS_ENDPOINT: PS_ENDPOINT } },
-      worker: { memory: 1769, timeout: 900, layers: ['TfjsLambdaLayer'], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-ps-dev-worker', MLTRAIN_PS_ENDPOINT: PS_ENDPOINT } },
+      worker: { memory: 1769, timeout: 900, layers: ['TfjsLambdaLayer', 'NativeLambdaLayer'], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-ps-dev-worker', MLTRAIN_PS_ENDPOINT: PS_ENDPOINT } },
     },
     iam: [
       [['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], bucketObjects('DataBucket')],
@@ -267,7 +267,7 @@ describe.each(SERVICES)('services/$service', (row) => {
     expect(entries.filter((e) => /node_modules\/@aws-sdk|@tensorflow|\.wasm$/.test(e))).toEqual([]);
   });
 
-  test('layers: built offline, within Lambda\'s limits, holding tfjs and its .wasm files, their sizes printed', () => {
+  test('layers: built offline, within Lambda\'s limits, holding tfjs and its .wasm files or the native engine, their sizes printed', () => {
     const layerIds = [...new Set(Object.values(row.functions).flatMap((f) => f.layers))];
     for (const id of layerIds) {
       const layer = p.resources[id];
@@ -278,9 +278,9 @@ describe.each(SERVICES)('services/$service', (row) => {
       const unzipped = zip.getEntries().reduce((s, e) => s + e.header.size, 0);
       expect(readFileSync(path.join(p.dir, file)).length).toBeLessThan(LAMBDA_LIMITS.zippedDirectUploadBytes);
       expect(unzipped).toBeLessThan(LAMBDA_LIMITS.unzippedFunctionAndLayersBytes);
-      expect(zip.getEntries().map((e) => e.entryName)).toEqual(expect.arrayContaining([
-        'nodejs/node_modules/@tensorflow/tfjs/dist/tf.node.js', 'nodejs/node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
-      ]));
+      expect(zip.getEntries().map((e) => e.entryName)).toEqual(expect.arrayContaining(id === 'NativeLambdaLayer'
+        ? ['native/mltrain_native.node', 'lib/libdnnl.so.2', 'lib/libopenblas.so.0', 'lib/libgfortran.so.5', 'lib/libgomp.so.1']
+        : ['nodejs/node_modules/@tensorflow/tfjs/dist/tf.node.js', 'nodejs/node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm']));
       expect(p.output).toMatch(new RegExp(`layer ${layer.Properties.LayerName.split('-').pop()}: [\\d.]+ [KM]B zipped, [\\d.]+ [KM]B unzipped`));
     }
     // Every artifact the template refers to is there to be uploaded.

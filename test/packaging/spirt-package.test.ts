@@ -32,6 +32,13 @@ test.each([1, 4, 20])('N = %i: the packaged state machine is the locally execute
   expect(t.Resources.TriggerLambdaFunction.Properties.Environment.Variables.MLTRAIN_STATE_MACHINE_BATCHES).toBe(String(n));
 });
 
+test('the functions that build, train or evaluate the model get the native engine\'s layer, the others do not', () => {
+  const t = templates.get(4)!;
+  const withNative = Object.keys(t.Resources).filter((id) => id.endsWith('LambdaFunction')
+    && (t.Resources[id].Properties.Layers ?? []).some((l: { Ref: string }) => l.Ref === 'NativeLambdaLayer'));
+  expect(withNative.sort()).toEqual(['CheckDashconvergenceLambdaFunction', 'ComputeUnderscoregradientsLambdaFunction', 'InitUnderscoremodelLambdaFunction']);
+});
+
 test('the functions get names, not secrets, and the rights they need', () => {
   const t = templates.get(4)!;
   const names = ['Trigger', 'InitUnderscorepeers', 'InitUnderscoremodel', 'Auth', 'ComputeUnderscoregradients', 'TriggerUnderscoreAverageUnderscoreGradientUnderscoresync',

@@ -139,9 +139,9 @@ describe('which function needs which layer', () => {
   });
 
   it('gives each function the layers providing what it requires, and refuses what no layer provides', () => {
-    const needs = [{ fn: 'worker', packages: ['@tensorflow/tfjs', '@tensorflow/tfjs-core'], entries: new Map() }, { fn: 'trigger', packages: [], entries: new Map() }];
+    const needs = [{ fn: 'worker', packages: ['@tensorflow/tfjs', '@tensorflow/tfjs-core'], entries: new Map(), usesNativeEngine: false }, { fn: 'trigger', packages: [], entries: new Map(), usesNativeEngine: false }];
     expect(assignLayers(needs, [tfjs], new Map([['tfjs', contents]]))).toEqual([{ fn: 'worker', layers: ['tfjs'] }, { fn: 'trigger', layers: [] }]);
-    expect(() => assignLayers([{ fn: 'worker', packages: ['left-pad'], entries: new Map() }], [tfjs], new Map([['tfjs', contents]])))
+    expect(() => assignLayers([{ fn: 'worker', packages: ['left-pad'], entries: new Map(), usesNativeEngine: false }], [tfjs], new Map([['tfjs', contents]])))
       .toThrow('function worker requires left-pad, which its bundle leaves out (custom.esbuild.exclude) and no layer under layers/ provides');
   });
 });

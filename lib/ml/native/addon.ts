@@ -18,6 +18,9 @@ export interface NativeAddon {
   gradient(handle: unknown, params: Float32Array, x: Float32Array, labels: Int32Array, count: number, grad: Float32Array): number;
   evaluate(handle: unknown, params: Float32Array, x: Float32Array, labels: Int32Array, count: number): [number, number];
   destroy(handle: unknown): void;
+  /** Fused optimizer steps (native/src/optimizer.cc): -1, or the index of a non-finite gradient value (nothing changed). */
+  sgdStep(params: Float32Array, grad: Float32Array, velocity: Float32Array | null, lr: number, momentum: number, weightDecay: number, nesterov: boolean): number;
+  adamStep(params: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, epsilon: number, weightDecay: number, correction1: number, correction2: number): number;
   setThreads(threads: number): number;
   /** Graph networks (native/src/graph.h, lib/ml/native/paper-graph.ts). */
   createGraph(ops: Int32Array, image: Int32Array, classes: number): unknown;
@@ -73,4 +76,9 @@ function load(): { engine?: NativeEngine; reason?: string } {
 export function loadNativeEngine(opts: { retry?: boolean } = {}): { engine?: NativeEngine; reason?: string } {
   if (loaded === undefined || (opts.retry && loaded.engine === undefined)) loaded = load();
   return loaded;
+}
+
+/** The engine if this process has already loaded it, without trying to load it. */
+export function loadedNativeEngine(): NativeEngine | undefined {
+  return loaded?.engine;
 }

@@ -2,10 +2,10 @@
  * Adam (Kingma & Ba) with bias correction and coupled weight decay, as torch.optim.Adam:
  *   g = grad + wd·p;  m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²;
  *   p −= lr · (m / (1−β1^t)) / (sqrt(v / (1−β2^t)) + ε).
- * Arithmetic is float64 per element, stored as float32.
+ * Arithmetic is float64 per element, stored as float32 (natively when the engine is loaded, as in sgd.ts).
  */
-import { checkLearningRate, checkNumParams, checkStepInputs, importBuffers, nonNegative, positive, unitInterval } from './checks';
-import type { AdamConfig, FlatOptimizer, OptimizerState } from './types';
+import { checkLearningRate, checkNativeStep, checkNumParams, checkStepInputs, checkStepLengths, importBuffers, nonNegative, positive, unitInterval } from './checks';
+import type { AdamConfig, FlatOptimizer, NativeSteps, OptimizerState } from './types';
 
 const sqrt = Math.sqrt; // hoisted: a global lookup per element is slow inside sandboxes such as jest's
 
@@ -21,7 +21,7 @@ export class AdamOptimizer implements FlatOptimizer {
   private m: Float32Array;
   private v: Float32Array;
 
-  constructor(config: AdamConfig, numParams: number) {
+  constructor(config: AdamConfig, numParams: number, private readonly native: NativeSteps | null = null) {
     this.numParams = checkNumParams(numParams);
     this.lr = checkLearningRate(config.lr);
     this.beta1 = unitInterval(config.beta1, 'beta1', 0.9);
@@ -33,11 +33,17 @@ export class AdamOptimizer implements FlatOptimizer {
   }
 
   step(params: Float32Array, grad: Float32Array): void {
-    checkStepInputs(params, grad, this.numParams);
-    const { lr, beta1, beta2, epsilon, weightDecay, m, v } = this;
+    const { lr, beta1, beta2, epsilon, weightDecay, m, v, native } = this;
     const t = this.steps + 1;
     const correction1 = 1 - Math.pow(beta1, t);
     const correction2 = 1 - Math.pow(beta2, t);
+    if (native !== null) {
+      checkStepLengths(params, grad, this.numParams);
+      checkNativeStep(native.adamStep(params, grad, m, v, lr, beta1, beta2, epsilon, weightDecay, correction1, correction2), grad);
+      this.steps = t;
+      return;
+    }
+    checkStepInputs(params, grad, this.numParams);
     for (let i = 0; i < params.length; i++) {
       const g = grad[i] + weightDecay * params[i];
       const mi = beta1 * m[i] + (1 - beta1) * g;

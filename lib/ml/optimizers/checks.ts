@@ -1,5 +1,5 @@
 /** Validation shared by the optimisers; every message names the field at fault. */
-import { assertFinite } from '../tensor';
+import { assertFinite, nonFiniteError } from '../tensor';
 import type { OptimizerState } from './types';
 
 export function checkLearningRate(lr: number): number {
@@ -33,10 +33,19 @@ export function checkNumParams(numParams: number): number {
   return numParams;
 }
 
-export function checkStepInputs(params: Float32Array, grad: Float32Array, numParams: number): void {
+export function checkStepLengths(params: Float32Array, grad: Float32Array, numParams: number): void {
   if (params.length !== numParams) throw new Error(`params length ${params.length} does not match optimizer parameter count ${numParams}`);
   if (grad.length !== numParams) throw new Error(`gradient length ${grad.length} does not match optimizer parameter count ${numParams}`);
+}
+
+export function checkStepInputs(params: Float32Array, grad: Float32Array, numParams: number): void {
+  checkStepLengths(params, grad, numParams);
   assertFinite(grad, 'gradient');
+}
+
+/** A native step's answer: -1 when it stepped, else the index of the non-finite gradient value it refused. */
+export function checkNativeStep(result: number, grad: Float32Array): void {
+  if (result >= 0) throw nonFiniteError(grad, 'gradient', result);
 }
 
 /**

@@ -1,10 +1,11 @@
 /**
  * SGD with optional heavy-ball or Nesterov momentum and coupled weight decay, as torch.optim.SGD
  * (dampening 0):  g = grad + wd·p;  buf = μ·buf + g;  p −= lr·(nesterov ? g + μ·buf : buf).
- * Arithmetic is float64 per element, stored as float32.
+ * Arithmetic is float64 per element, stored as float32; with the native engine loaded the same
+ * arithmetic runs as one native loop (native/src/optimizer.cc), bit-identical and several times faster.
  */
-import { checkLearningRate, checkNumParams, checkStepInputs, importBuffers, nonNegative, unitInterval } from './checks';
-import type { FlatOptimizer, OptimizerState, SgdConfig } from './types';
+import { checkLearningRate, checkNativeStep, checkNumParams, checkStepInputs, checkStepLengths, importBuffers, nonNegative, unitInterval } from './checks';
+import type { FlatOptimizer, NativeSteps, OptimizerState, SgdConfig } from './types';
 
 const MOMENTUM_BUFFER = 'momentum';
 
@@ -40,7 +41,8 @@ export class SgdOptimizer implements FlatOptimizer {
   private steps = 0;
   private velocity: Float32Array | undefined;
 
-  constructor(config: SgdConfig, numParams: number) {
+  /** native: the engine's fused steps, used instead of the loops above when given. */
+  constructor(config: SgdConfig, numParams: number, private readonly native: NativeSteps | null = null) {
     this.numParams = checkNumParams(numParams);
     this.lr = checkLearningRate(config.lr);
     this.momentum = unitInterval(config.momentum, 'momentum', 0);
@@ -52,8 +54,14 @@ export class SgdOptimizer implements FlatOptimizer {
   }
 
   step(params: Float32Array, grad: Float32Array): void {
+    const { lr, momentum, weightDecay, velocity, native } = this;
+    if (native !== null) {
+      checkStepLengths(params, grad, this.numParams);
+      checkNativeStep(native.sgdStep(params, grad, velocity ?? null, lr, momentum, weightDecay, this.nesterov), grad);
+      this.steps++;
+      return;
+    }
     checkStepInputs(params, grad, this.numParams);
-    const { lr, momentum, weightDecay, velocity } = this;
     if (velocity === undefined) plainStep(params, grad, lr, weightDecay);
     else if (this.nesterov) nesterovStep(params, grad, velocity, lr, momentum, weightDecay);
     else momentumStep(params, grad, velocity, lr, momentum, weightDecay);

@@ -1,4 +1,8 @@
 /** Optimisers on flat Float32Array parameter vectors: plain loops, no tfjs, checkpointable. */
+import type { NativeAddon } from '../native/addon';
+
+/** The native engine's fused steps (bit-identical to the TypeScript loops). */
+export type NativeSteps = Pick<NativeAddon, 'sgdStep' | 'adamStep'>;
 
 export interface SgdConfig {
   kind: 'sgd';

@@ -14,6 +14,8 @@ export const mltrainConfigSchema = {
       properties: {
         framework: { enum: ['allreduce', 'scatter-reduce', 'spirt', 'mlless', 'ps', 'gpu'] },
         iamStatements: { type: 'array', items: { type: 'object' } },
+        /** false: package without the native engine's arm64 layer (layers/native); its functions train on wasm. */
+        nativeLayer: { type: 'boolean' },
         peerDatabases: {
           type: 'object',
           properties: { peers: { type: 'integer', minimum: 1, maximum: 64 }, instanceType: { type: 'string' } },

@@ -23,6 +23,7 @@ export interface MltrainConfig {
   parameterServer?: Partial<ParameterServerConfig>;
   channel?: ChannelConfig;
   mlless?: Record<string, unknown>;
+  nativeLayer?: boolean;
 }
 
 interface AwsProvider {

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { resolveLayerContents, type LayerContents } from './closure';
 import { loadLayerDeclarations, type LayerDeclaration } from './declaration';
 import { checkFunctionSize, checkLayerSize, contributorsBy, formatBytes, LAMBDA_LIMITS, type LayerSize } from './limits';
+import { declareLayerVersion } from './layer-version';
+import { buildNativeLayer } from './native';
 import { functionRequirements, type FunctionRequirements } from './requirements';
 import { writeDeterministicZip } from './zip';
 
@@ -37,17 +39,19 @@ export interface LayersOptions {
   /** node_modules the layer files come from (tfjs and its wasm files are platform-independent). */
   nodeModulesDir: string;
   log: (message: string) => void;
+  /** false: leave the native engine's layer out (its functions then run on wasm). */
+  nativeLayer?: boolean;
 }
 
 export interface BuiltLayer {
-  declaration: LayerDeclaration;
+  name: string;
   logicalId: string;
   artifact: string;
   size: LayerSize;
   functions: string[];
 }
 
-export const ARTIFACT_METADATA_KEY = 'mltrain:artifact';
+export { ARTIFACT_METADATA_KEY } from './layer-version';
 
 export async function packageLayers(host: LayerHost, opts: LayersOptions): Promise<BuiltLayer[]> {
   const service = host.service;
@@ -55,7 +59,7 @@ export async function packageLayers(host: LayerHost, opts: LayersOptions): Promi
     .map((fn) => ({ fn, obj: service.getFunction(fn) }))
     .filter(({ obj }) => !obj.image && obj.handler)
     .map(({ fn, obj }) => functionRequirements(fn, artifactOf(host, obj), obj.handler!));
-  if (needs.every((n) => n.packages.length === 0)) return [];
+  if (needs.every((n) => n.packages.length === 0 && !n.usesNativeEngine)) return [];
 
   const declarations = loadLayerDeclarations(opts.layersDir);
   const contents = new Map<string, LayerContents>();
@@ -68,10 +72,12 @@ export async function packageLayers(host: LayerHost, opts: LayersOptions): Promi
     layer.functions = assignment.filter((a) => a.layers.includes(decl.name)).map((a) => a.fn);
     built.push(layer);
   }
+  const native = attachNativeLayer(host, needs, assignment, opts);
+  if (native !== undefined) built.push(native);
   for (const { fn, layers } of assignment) {
     if (layers.length === 0) continue;
     const obj = service.getFunction(fn);
-    const mine = built.filter((b) => layers.includes(b.declaration.name));
+    const mine = built.filter((b) => layers.includes(b.name));
     obj.layers = [...(obj.layers ?? service.provider.layers ?? []), ...mine.map((b) => ({ Ref: b.logicalId }))];
     const need = needs.find((n) => n.fn === fn)!;
     const code = contributorsBy([...need.entries], ([name]) => name.split('/').slice(0, 2).join('/'), ([, size]) => size);
@@ -109,8 +115,20 @@ export function packagingDir(host: { serviceDir: string; service: { package: { p
   return host.service.package.path ? path.resolve(host.serviceDir, host.service.package.path) : path.join(host.serviceDir, '.serverless');
 }
 
+/**
+ * The native engine's prebuilt layer (layers/native/, native/build/arm64/layer) for the functions
+ * whose bundle loads the engine: added to their assignment, built by make when out of date.
+ */
+function attachNativeLayer(host: LayerHost, needs: FunctionRequirements[], assignment: { fn: string; layers: string[] }[], opts: LayersOptions): BuiltLayer | undefined {
+  const users = needs.filter((n) => n.usesNativeEngine).map((n) => n.fn);
+  if (users.length === 0 || opts.nativeLayer === false) return undefined;
+  const layer = buildNativeLayer(host, packagingDir(host), opts.log);
+  layer.functions = users;
+  for (const a of assignment) if (users.includes(a.fn)) a.layers = [...a.layers, layer.name].sort();
+  return layer;
+}
+
 function buildLayer(host: LayerHost, decl: LayerDeclaration, contents: LayerContents, opts: LayersOptions): BuiltLayer {
-  const service = host.service;
   const artifact = `layer-${decl.name}.zip`;
   const sizes = writeDeterministicZip(path.join(packagingDir(host), artifact),
     contents.files.map((f) => ({ name: `nodejs/node_modules/${f.rel}`, source: f.abs })));
@@ -124,25 +142,6 @@ function buildLayer(host: LayerHost, decl: LayerDeclaration, contents: LayerCont
     + `${formatBytes(LAMBDA_LIMITS.unzippedFunctionAndLayersBytes)} unzipped with the function`);
   for (const note of contents.notes) opts.log(`layer ${decl.name}: ${note}`);
 
-  const provider = host.getProvider('aws');
-  const logicalId = provider.naming.getLambdaLayerLogicalId(decl.name);
-  const template = service.provider.compiledCloudFormationTemplate;
-  template.Resources[logicalId] = {
-    Type: 'AWS::Lambda::LayerVersion',
-    Metadata: { [ARTIFACT_METADATA_KEY]: artifact },
-    Properties: {
-      Content: {
-        S3Bucket: service.package.deploymentBucket ?? { Ref: 'ServerlessDeploymentBucket' },
-        S3Key: `${service.package.artifactDirectoryName}/${artifact}`,
-      },
-      LayerName: `${service.service}-${provider.getStage()}-${decl.name}`,
-      Description: decl.description,
-      CompatibleRuntimes: [service.provider.runtime ?? 'nodejs22.x'],
-      CompatibleArchitectures: [service.provider.architecture ?? 'x86_64'],
-      ...(decl.licenseInfo ? { LicenseInfo: decl.licenseInfo } : {}),
-    },
-  };
-  template.Outputs ??= {};
-  template.Outputs[`${logicalId}QualifiedArn`] = { Description: `Current ${decl.name} layer version`, Value: { Ref: logicalId } };
-  return { declaration: decl, logicalId, artifact, size, functions: [] };
+  const logicalId = declareLayerVersion(host, { name: decl.name, description: decl.description, licenseInfo: decl.licenseInfo }, artifact);
+  return { name: decl.name, logicalId, artifact, size, functions: [] };
 }

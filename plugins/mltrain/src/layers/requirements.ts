@@ -1,4 +1,5 @@
 import { builtinModules } from 'node:module';
+import { NATIVE_ENGINE_MARKER } from './native';
 import { readZipEntry, zipEntrySizes } from './zip';
 
 // Which packages a packaged handler needs from outside its own zip: the literal require()s that
@@ -15,6 +16,8 @@ export interface FunctionRequirements {
   packages: string[];
   /** Uncompressed size of the zip's entries (all of it is deployed with the function). */
   entries: Map<string, number>;
+  /** The bundle loads the native engine (it computes gradients or evaluates models). */
+  usesNativeEngine: boolean;
 }
 
 /** The package a module specifier names: @scope/name/sub → @scope/name, name/sub → name. */
@@ -41,5 +44,5 @@ export function functionRequirements(fn: string, artifactZip: string, handler: s
   const entries = zipEntrySizes(artifactZip);
   const shipped = (pkg: string) => entries.has(`node_modules/${pkg}/package.json`);
   const packages = bundleRequires(bundle).filter((pkg) => !RUNTIME_PROVIDED.some((re) => re.test(`${pkg}/`)) && !shipped(pkg));
-  return { fn, packages, entries };
+  return { fn, packages, entries, usesNativeEngine: bundle.includes(NATIVE_ENGINE_MARKER) };
 }
