@@ -80,9 +80,17 @@ function expectDuplicateLogged(runId: string, functionKey: string): void {
   expect(logLines(runsDir, runId, functionKey).filter((l) => l.message === 'duplicate delivery ignored').length).toBeGreaterThanOrEqual(1);
 }
 
-test('spirt: duplicates of init, compute, average, update and next-round change no model; foreign events are refused', async () => {
+/** A second delivery of the trigger's event answers with the first delivery's result. */
+function expectTriggerAnsweredOnce(duplicates: Duplicate[]): void {
+  const trigger = duplicates.find((d) => d.functionKey === 'trigger')!;
+  expect(trigger.outcome.functionError).toBeUndefined();
+  expect(trigger.outcome.payload).toEqual(trigger.first.payload);
+}
+
+test('spirt: duplicates of the trigger, init, compute, average, update and next-round change no model; foreign events are refused', async () => {
   const runId = 'dup-spirt';
   const { results, duplicates } = await runWithDuplicates('spirt', runId, once({
+    trigger: () => true,
     init_model: (e) => e.peer === 1,
     compute_gradients: (e) => e.peer === 0 && e.round === 2,
     Trigger_Average_Gradient_sync: (e) => e.peer === 0 && e.round === 1,
@@ -90,17 +98,19 @@ test('spirt: duplicates of init, compute, average, update and next-round change 
     Update_Trigger_Next_epoch: (e) => e.peer === 1 && e.round === 2,
   }), checkRefusals(runId));
   expect(duplicates.map((d) => d.functionKey).sort()).toEqual(
-    ['Trigger_Average_Gradient_sync', 'Trigger_update_model', 'Update_Trigger_Next_epoch', 'compute_gradients', 'init_model']);
+    ['Trigger_Average_Gradient_sync', 'Trigger_update_model', 'Update_Trigger_Next_epoch', 'compute_gradients', 'init_model', 'trigger']);
+  expectTriggerAnsweredOnce(duplicates);
   for (const d of duplicates) {
     expect(d.outcome.functionError).toBeUndefined();
     expectDuplicateLogged(runId, d.functionKey);
   }
+  expect(logLines(runsDir, runId, 'trigger').filter((l) => l.message === 'run started')).toHaveLength(1);
   // The update's duplicate returns the first delivery's result, not a second update.
   expect(duplicates.find((d) => d.functionKey === 'Trigger_update_model')!.outcome.payload).toMatchObject({ updateMs: expect.any(Number) });
   expect(results.final.paramsDigest).toBe(PINNED_DIGESTS.spirt);
 });
 
-test.each(['allreduce', 'scatter-reduce', 'ps', 'mlless'])('%s: a duplicate worker invocation starts no second loop', async (framework) => {
+test.each(['allreduce', 'scatter-reduce', 'ps', 'mlless'])('%s: a duplicate trigger or worker invocation starts no second run or loop', async (framework) => {
   const runId = `dup-${framework}`;
   const refuseUnopened: BeforeTrigger = async (runtime, invoke, { config, manifestKey }) => {
     const bucket = await runtime.store().list('');
@@ -109,10 +119,12 @@ test.each(['allreduce', 'scatter-reduce', 'ps', 'mlless'])('%s: a duplicate work
     expect(outcome.functionError?.errorMessage).toMatch(/run never-opened was never opened/);
     expect(await runtime.store().list('')).toEqual(bucket);
   };
-  const { results, duplicates } = await runWithDuplicates(framework, runId, once({ worker: (e) => e.rank === 1 && e.invocation === 1 }), refuseUnopened);
-  expect(duplicates).toHaveLength(1);
-  expect(duplicates[0].outcome.functionError).toBeUndefined();
+  const { results, duplicates } = await runWithDuplicates(framework, runId, once({ trigger: () => true, worker: (e) => e.rank === 1 && e.invocation === 1 }), refuseUnopened);
+  expect(duplicates.map((d) => d.functionKey).sort()).toEqual(['trigger', 'worker']);
+  for (const d of duplicates) expect(d.outcome.functionError).toBeUndefined();
+  expectTriggerAnsweredOnce(duplicates);
   expectDuplicateLogged(runId, 'worker');
+  expectDuplicateLogged(runId, 'trigger');
   expect(results.final.paramsDigest).toBe(PINNED_DIGESTS[framework]);
 });
 
