@@ -46,6 +46,9 @@ async function runWithDuplicates(framework: string, runId: string, pick: Duplica
   return { results, duplicates: await Promise.all(duplicates) };
 }
 
+/** The deployed path refuses a batch larger than a shard (synthetic: 4,096 rows, 2 workers). */
+const BIG_BATCH_REFUSAL = 'invalid trigger event config: batchSize 8,192 on a 2,048-row shard (datasets/synthetic/w2-s7/manifest.json: 2 shards of 2,048 rows): use batchSize 2,048 or less, or fewer workers';
+
 const SPIRT_STEPS = ['init_peers', 'init_model', 'auth', 'compute_gradients', 'Trigger_Average_Gradient_sync', 'check_heartbeat', 'Aggregation', 'Trigger_update_model', 'check-convergence', 'Update_Trigger_Next_epoch'];
 
 /** Every SPIRT function refuses events of an unopened run or outside its dataset, writing nothing. */
@@ -72,6 +75,7 @@ const checkRefusals = (runId: string): BeforeTrigger => async (runtime, invoke, 
   // dataset check: no MNIST split for 4 workers was prepared here.
   expect(await refusal('trigger', { runId: 'docs-event', config: { workers: 4, ...deployed, epochs: 2, aggregation: 'median' } }))
     .toMatch(/^no dataset manifest at datasets\/mnist\/w4-s42\/manifest.json/);
+  expect(await refusal('trigger', { runId: 'big-batch', config: { ...config, batchSize: 8192 }, manifestKey })).toBe(BIG_BATCH_REFUSAL);
   const after = await snapshotState(runtime, path.join(runsDir, runId));
   expect(after).toEqual({ ...before, bucket: [...before.bucket, 'runs/opened-idle/config.json'].sort() });
 };
@@ -117,6 +121,8 @@ test.each(['allreduce', 'scatter-reduce', 'ps', 'mlless'])('%s: a duplicate trig
     const worker = { runId: 'never-opened', rank: 0, numWorkers: 2, invocation: 1, config, manifestKey };
     const outcome = await invoke(runtime.functionName(framework, 'worker'), worker);
     expect(outcome.functionError?.errorMessage).toMatch(/run never-opened was never opened/);
+    const bigBatch = await invoke(runtime.functionName(framework, 'trigger'), { runId: 'big-batch', config: { ...config, batchSize: 8192 }, manifestKey });
+    expect(bigBatch.functionError?.errorMessage).toBe(BIG_BATCH_REFUSAL);
     expect(await runtime.store().list('')).toEqual(bucket);
   };
   const { results, duplicates } = await runWithDuplicates(framework, runId, once({ trigger: () => true, worker: (e) => e.rank === 1 && e.invocation === 1 }), refuseUnopened);

@@ -3,6 +3,7 @@ import { loadManifest } from '../../ml/data/bucket';
 import { loadJson, saveJson } from '../../stores/json';
 import type { ObjectStore } from '../../stores/types';
 import { canonicalJson } from '../../util/canonical-json';
+import { assertBatchFitsShard } from './batch-fit';
 import { assertDatasetManifestKey, assertRunId, runKeys } from './run-keys';
 import { InvalidInputError } from './training-config';
 import type { TrainingConfig } from './training-config';
@@ -21,7 +22,8 @@ export interface RunRecord<C extends TrainingConfig = TrainingConfig> {
 }
 
 /**
- * The run's dataset manifest, checked: it must exist and be split for `config.workers`. A run of
+ * The run's dataset manifest, checked: it must exist, be split for `config.workers` and hold a
+ * batch in each shard. A run of
  * that id may exist already only with the same configuration and dataset (a second delivery of its
  * trigger event, or a retry after a failed first attempt); another one is refused. Throws, naming
  * what is wrong, before anything is written.
@@ -31,7 +33,12 @@ export async function openRun(
 ): Promise<void> {
   assertRunId(run.runId);
   assertDatasetManifestKey(run.manifestKey, config.dataset);
-  await loadManifest(store, run.manifestKey, config.workers);
+  const manifest = await loadManifest(store, run.manifestKey, config.workers);
+  const shardRows = manifest.train[0].count;
+  assertBatchFitsShard({
+    batchSize: config.batchSize, shardRows, name: 'batchSize', what: 'invalid trigger event config',
+    where: `${run.manifestKey}: ${manifest.workers} shards of ${shardRows.toLocaleString('en-US')} rows`,
+  });
   const existing = await loadJson<RunRecord>(store, runKeys(run.runId).config);
   if (existing) assertSameRun(existing, config, run.manifestKey);
 }
