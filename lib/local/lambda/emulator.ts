@@ -141,7 +141,11 @@ export class LocalLambda implements LambdaInvokeTarget {
 
   /** Kills every process, busy or idle, and waits (briefly) until they are gone. */
   async stop(): Promise<void> {
-    if (this.deliveries.size) await Promise.race([Promise.all(this.deliveries), new Promise((resolve) => setTimeout(resolve, DELIVERY_WAIT_MS))]);
+    if (this.deliveries.size) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(this.deliveries), new Promise((resolve) => { timer = setTimeout(resolve, DELIVERY_WAIT_MS); })]);
+      clearTimeout(timer);
+    }
     this.stopped = true;
     await this.pool?.stopAll(STOP_WAIT_MS);
     await this.api?.close();
