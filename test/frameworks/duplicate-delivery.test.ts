@@ -121,9 +121,19 @@ test.each(['allreduce', 'scatter-reduce', 'ps', 'mlless'])('%s: a duplicate trig
     const worker = { runId: 'never-opened', rank: 0, numWorkers: 2, invocation: 1, config, manifestKey };
     const outcome = await invoke(runtime.functionName(framework, 'worker'), worker);
     expect(outcome.functionError?.errorMessage).toMatch(/run never-opened was never opened/);
+    if (framework === 'mlless') {
+      const supervisor = await invoke(runtime.functionName(framework, 'supervisor'), { runId: 'never-opened', config, manifestKey, invocation: 1 });
+      expect(supervisor.functionError?.errorMessage).toMatch(/run never-opened was never opened/);
+    }
+    // An opened run's worker, pointed outside the run's dataset.
+    const opened = `opened-${framework}`;
+    await saveRunRecord(runtime.store(), framework, { runId: opened, manifestKey }, config);
+    bucket.push(`runs/${opened}/config.json`);
+    const traversal = { ...worker, runId: opened, manifestKey: `datasets/synthetic/../../runs/${opened}/manifest.json` };
+    expect((await invoke(runtime.functionName(framework, 'worker'), traversal)).functionError?.errorMessage).toMatch(`is not run ${opened}'s dataset`);
     const bigBatch = await invoke(runtime.functionName(framework, 'trigger'), { runId: 'big-batch', config: { ...config, batchSize: 8192 }, manifestKey });
     expect(bigBatch.functionError?.errorMessage).toBe(BIG_BATCH_REFUSAL);
-    expect(await runtime.store().list('')).toEqual(bucket);
+    expect((await runtime.store().list('')).sort()).toEqual(bucket.sort());
   };
   const { results, duplicates } = await runWithDuplicates(framework, runId, once({ trigger: () => true, worker: (e) => e.rank === 1 && e.invocation === 1 }), refuseUnopened);
   expect(duplicates.map((d) => d.functionKey).sort()).toEqual(['trigger', 'worker']);
