@@ -7,6 +7,7 @@ import AdmZip from 'adm-zip';
 import { ParameterServerClient } from '../../lib/ps/client';
 import { LAMBDA_LIMITS } from '../../plugins/mltrain/src/layers/limits';
 import { packageService } from './packaged';
+import { expectWorkerFailuresMarkTheRun, invokeRunFailed, RUN_FAILED } from './run-failed';
 
 // `serverless package` (osls) of every service, offline with no AWS credentials: the generated
 // CloudFormation template is what `sls deploy` would create. One row per service (each packaged
@@ -52,17 +53,6 @@ const PS_ENDPOINT = { 'Fn::Join': [':', [{ 'Fn::GetAtt': ['MltrainParameterServe
 const PS_BUNDLE = ['parameter-server.js', 'parameter-server.proto'];
 const bucketObjects = (bucket: string) => ({ 'Fn::Sub': `\${${bucket}.Arn}/*` });
 const bucketArn = (bucket: string) => ({ 'Fn::GetAtt': [bucket, 'Arn'] });
-/** The on-failure destination of the asynchronously invoked functions (plugin: destinations feature). */
-const RUN_FAILED: FunctionRow = { memory: 256, timeout: 30, layers: [], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' } } };
-const invokeRunFailed = (service: string): [string[], unknown] => [['lambda:InvokeFunction'], { 'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:mltrain-${service}-dev-runFailed` }];
-/** Every failed worker invocation goes to runFailed: Serverless compiles the destination from the plugin's wiring. */
-function expectWorkerFailuresMarkTheRun(resources: Record<string, Resource>): void {
-  expect(resources.WorkerLambdaEvConf.Properties).toMatchObject({
-    MaximumRetryAttempts: 0, // a retried worker would start over
-    DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['RunFailedLambdaFunction', 'Arn'] } } },
-  });
-}
-
 const SERVICES: ServiceRow[] = [
   {
     service: 'allreduce',
