@@ -1,6 +1,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { checkedPayload } from '../comm/payload-limits';
 import type { TrafficCounter } from '../metrics/traffic';
+import { nameSdkFailures } from '../stores/sdk-failures';
 
 // Functions start functions through the Lambda API. Locally the embedded runtime serves that same
 // API (AWS_ENDPOINT_URL_LAMBDA), so this one implementation serves both.
@@ -13,7 +14,7 @@ export interface FunctionInvoker {
 let shared: LambdaClient | undefined;
 
 function getLambdaClient(): LambdaClient {
-  shared ??= new LambdaClient({ region: process.env.AWS_REGION ?? 'us-east-1' });
+  shared ??= nameSdkFailures(new LambdaClient({ region: process.env.AWS_REGION ?? 'us-east-1' }), 'Lambda', (input) => (typeof input.FunctionName === 'string' ? `function '${input.FunctionName}'` : ''));
   return shared;
 }
 

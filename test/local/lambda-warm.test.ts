@@ -72,6 +72,22 @@ test('concurrent invocations still run in parallel processes, which then both st
   expect(lambda.invocations().map((r) => r.warm)).toEqual([false, false, true, true]);
 });
 
+test('an idle process that last ran an event for the same peer (or rank) is preferred, so its cached shard stays valid', async () => {
+  const { lambda } = await emulator();
+  const spin = (ms: number, worker: Record<string, number>) => call<{ pid: number }>(lambda, 'spin', { ms, ...worker });
+  const [p0, p1] = await Promise.all([spin(300, { peer: 0 }), spin(300, { peer: 1 })]);
+  expect(p0.pid).not.toBe(p1.pid);
+  // One after the other: LIFO alone would give every call the process used last.
+  const again = [(await spin(1, { peer: 1 })).pid, (await spin(1, { peer: 0 })).pid, (await spin(1, { peer: 1 })).pid];
+  expect(again).toEqual([p1.pid, p0.pid, p1.pid]);
+  // An event for a worker no idle process served takes the most recently used one, and keeps it.
+  const p2 = (await spin(1, { peer: 2 })).pid;
+  expect(p2).toBe(p1.pid);
+  expect((await spin(1, { rank: 0 })).pid).toBe(p2);
+  expect((await spin(1, { peer: 0 })).pid).toBe(p0.pid);
+  expect(lambda.processes()).toHaveLength(2);
+});
+
 test('an idle process is stopped after the idle timeout; the next invocation starts cold', async () => {
   const { lambda } = await emulator({ idleTimeoutMs: 300 });
   const first = await call<{ pid: number; count: number }>(lambda, 'counter');

@@ -1,6 +1,6 @@
 /**
  * Failures named by their cause, through the real parts: a killed s3rver, redis-server and
- * memcached, a stopped SQS emulator, a closed DynamoDB port, each reported by the role it plays;
+ * memcached, a stopped SQS emulator, a closed DynamoDB port and Lambda API port, each reported by the role it plays;
  * a full disk (a 64 KiB tmpfs under the local S3's folder, a write to /dev/full) as a full disk.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -23,6 +23,7 @@ import { createLocalS3Client } from '../../lib/stores/s3-client';
 import { S3Store } from '../../lib/stores/s3';
 import { makeS3rverReportFullDisk } from '../../lib/stores/s3rver-disk-full';
 import { getSqsClient } from '../../lib/stores/sqs';
+import { LambdaInvoker } from '../../lib/functions/invoker';
 import { mountTinyTmpfs, type TmpfsMount } from './tmpfs';
 
 const BUCKET = 'named-failures';
@@ -104,6 +105,18 @@ it('a stopped SQS emulator: SQS, the queue and the endpoint', async () => {
   try {
     const send = getSqsClient().send(new SendMessageCommand({ QueueUrl: `${sqs.endpoint}/000000000000/updates`, MessageBody: '{}' }));
     expect((await failureOf(send)).message).toBe(`SQS (queue 'updates' at ${sqs.endpoint}) is unreachable: connection refused`);
+  } finally {
+    process.env = saved;
+  }
+});
+
+it("nothing listening for the Lambda API: Lambda, the function and the endpoint", async () => {
+  const endpoint = `http://127.0.0.1:${await freePort()}`;
+  const saved = { ...process.env };
+  Object.assign(process.env, { AWS_ENDPOINT_URL_LAMBDA: endpoint, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
+  try {
+    const err = await failureOf(new LambdaInvoker().invokeAsync('svc-dev-worker', { runId: 'r' }));
+    expect(err.message).toBe(`Lambda (function 'svc-dev-worker' at ${endpoint}) is unreachable: connection refused`);
   } finally {
     process.env = saved;
   }

@@ -1,15 +1,15 @@
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { requireEnv } from '../../config/env';
-import { LambdaInvoker, type FunctionInvoker } from '../../functions/invoker';
+import type { FunctionInvoker } from '../../functions/invoker';
 import { TrafficCounter } from '../../metrics/traffic';
 import { getS3Client } from '../../stores/s3-client';
 import { S3Store } from '../../stores/s3';
+import { nameSdkFailures } from '../../stores/sdk-failures';
 import type { ObjectStore } from '../../stores/types';
 import { createLogger, type Logger } from '../../util/log';
 import { executionName } from './keys';
 import { peerDirectoryFromEnv, type PeerDirectory } from './peer-directory';
-import { RunQueues } from './queues';
+import type { RunQueues } from './queues';
 import type { RoundInput } from './events';
 
 // What SPIRT's steps need, built from the environment serverless.yml (or the local runtime) sets.
@@ -35,16 +35,26 @@ export interface SpirtDeps {
 
 export const SPIRT_ENV = { stateMachine: 'MLTRAIN_STATE_MACHINE_NAME', batches: 'MLTRAIN_STATE_MACHINE_BATCHES' } as const;
 
-let sqs: SQSClient | undefined;
+// The clients a step does not use are not loaded: each AWS SDK client costs 10–50 ms of CPU at a
+// cold start, and only the trigger, init_peers, init_model and the round's last step need them.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const sfnSdk = () => require('@aws-sdk/client-sfn') as typeof import('@aws-sdk/client-sfn');
+const sqsModule = () => require('../../stores/sqs') as typeof import('../../stores/sqs');
+const queuesModule = () => require('./queues') as typeof import('./queues');
+const invokerModule = () => require('../../functions/invoker') as typeof import('../../functions/invoker');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 let sfn: SFNClient | undefined;
 
 /** Starts rounds through the Step Functions API; the machine's ARN comes from the function's own. */
 export class StepFunctionsRoundStarter implements RoundStarter {
-  constructor(private readonly stateMachineArn: string, private readonly client = (sfn ??= new SFNClient({}))) {}
+  constructor(private readonly stateMachineArn: string, private readonly client?: SFNClient) {}
 
   async start(input: RoundInput): Promise<void> {
+    const { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } = sfnSdk();
+    const client = this.client ?? (sfn ??= nameSdkFailures(new SFNClient({}), 'Step Functions'));
     try {
-      await this.client.send(new StartExecutionCommand({
+      await client.send(new StartExecutionCommand({
         stateMachineArn: this.stateMachineArn, name: executionName(input.runId, input.peer, input.round), input: JSON.stringify(input),
       }));
     } catch (err) {
@@ -65,14 +75,17 @@ export function createSpirtDeps(functionKey: string, context: { invokedFunctionA
   const stage = requireEnv('MLTRAIN_STAGE');
   const traffic = new TrafficCounter();
   const prefix = `${service}-${stage}`;
+  let invoker: FunctionInvoker | undefined;
   return {
     store: new S3Store(getS3Client(), requireEnv('MLTRAIN_BUCKET'), traffic),
     traffic,
     log: createLogger({ service, function: functionKey }),
     directory: peerDirectoryFromEnv(),
-    queues: (runId) => new RunQueues((sqs ??= new SQSClient({})), prefix, runId, traffic),
+    queues: (runId) => new (queuesModule().RunQueues)(sqsModule().getSqsClient(), prefix, runId, traffic),
     rounds: new StepFunctionsRoundStarter(stateMachineArn(context.invokedFunctionArn, requireEnv(SPIRT_ENV.stateMachine))),
-    invoker: new LambdaInvoker(traffic),
+    get invoker() {
+      return (invoker ??= new (invokerModule().LambdaInvoker)(traffic));
+    },
     functionName: (key) => `${prefix}-${key}`,
     deployedBatches: deployedBatches(),
   };

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 
 // Where a peer finds its own database and the password to it. On AWS: SSM Parameter Store (the
 // password a generated Secrets Manager secret, read through SSM's reference); locally: a 0600 file in the run's
@@ -37,14 +37,18 @@ export class FilePeerDirectory implements PeerDirectory {
 export class SsmPeerDirectory implements PeerDirectory {
   private readonly cache = new Map<number, PeerDatabaseAddress>();
 
-  constructor(private readonly prefix: string, private readonly ssm = new SSMClient({})) {}
+  constructor(private readonly prefix: string, private ssm?: SSMClient) {}
 
   async ownDatabase(peer: number): Promise<PeerDatabaseAddress> {
     const cached = this.cache.get(peer);
     if (cached) return cached;
+    // Loaded here, not at import: only a deployed peer reads SSM, and the client costs ~50 ms at a cold start.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { GetParameterCommand, SSMClient } = require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
+    const ssm = (this.ssm ??= new SSMClient({}));
     const read = async (name: string) => {
       try {
-        return (await this.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value;
+        return (await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value;
       } catch (err) {
         if ((err as Error).name === 'ParameterNotFound') return undefined;
         throw err;

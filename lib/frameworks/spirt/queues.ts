@@ -1,6 +1,7 @@
 import {
   CreateQueueCommand, DeleteMessageBatchCommand, DeleteQueueCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient,
 } from '@aws-sdk/client-sqs';
+import { checkedPayload } from '../../comm/payload-limits';
 import type { TrafficCounter } from '../../metrics/traffic';
 import { queueName, type QueueKind } from './keys';
 
@@ -43,7 +44,7 @@ export class RunQueues {
   }
 
   async send(peer: number, kind: QueueKind, message: unknown): Promise<void> {
-    const body = JSON.stringify(message);
+    const body = checkedPayload('SQS message', `peer ${peer}'s ${kind} queue`, message);
     await this.sqs.send(new SendMessageCommand({ QueueUrl: await this.url(peer, kind), MessageBody: body }));
     this.traffic?.wrote('sqs', Buffer.byteLength(body));
   }

@@ -12,6 +12,8 @@ import { readYaml } from './service-definition';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const BUNDLE_CACHE_DIR = path.join(REPO_ROOT, '.esbuild', 'local');
+/** V8's code cache of what sandboxes load at init (compile-cache.ts), keyed by file content. */
+export const COMPILE_CACHE_DIR = path.join(BUNDLE_CACHE_DIR, 'v8-code-cache');
 /** serverless-esbuild's own settings, which it removes before calling esbuild. */
 const PLUGIN_ONLY_KEYS = ['exclude', 'packager', 'plugins', 'concurrency', 'zipConcurrency', 'nativeZip', 'packagePath', 'keepOutputDirectory',
   'packagerOptions', 'installExtraArgs', 'outputFileExtension', 'outputBuildFolder', 'outputWorkFolder', 'nodeExternals', 'skipBuild',

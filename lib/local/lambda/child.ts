@@ -1,4 +1,5 @@
 import '../../util/polyfills';
+import { startCompileCache } from './compile-cache';
 import { sentinel, type InitReply, type InvokeReply, type InvokeRequest } from './protocol';
 
 // A warm sandbox for one function: loads its handler's esbuild bundle once (Lambda's init phase, outside the
@@ -18,8 +19,16 @@ function mark(kind: 'start' | 'end', requestId: string): void {
   process.stderr.write(sentinel(kind, requestId) + '\n');
 }
 
-function load(bundle: string, exportName: string, source: string): Handler {
-  const mod = require(bundle) as Record<string, unknown>;
+function load(bundle: string, exportName: string, source: string, compileCacheDir: string): Handler {
+  // Source maps are registered by Node's own compiler, which the code cache replaces.
+  const cache = compileCacheDir && !process.sourceMapsEnabled ? startCompileCache(compileCacheDir) : undefined;
+  let mod: Record<string, unknown>;
+  try {
+    mod = require(bundle) as Record<string, unknown>;
+    cache?.save();
+  } finally {
+    cache?.stop();
+  }
   const handler = mod[exportName];
   if (typeof handler !== 'function') {
     const err = new Error(`${source} exports no function named ${exportName}`);
@@ -59,16 +68,16 @@ async function run(handler: Handler, req: InvokeRequest): Promise<void> {
 // If the emulator goes away (Ctrl-C, crash), so does the sandbox.
 process.on('disconnect', () => process.exit(1));
 
-// argv: the function's bundle, its handler's export name, the source file it was built from, and
-// why the bundle could not be built (if so).
-const [bundle, exportName, source, buildError] = process.argv.slice(2);
+// argv: the function's bundle, its handler's export name, the source file it was built from, why
+// the bundle could not be built (if so), and the folder of V8's code cache ('' for none).
+const [bundle, exportName, source, buildError, compileCacheDir = ''] = process.argv.slice(2);
 try {
   if (buildError) {
     const err = new Error(buildError);
     err.name = 'Runtime.UserCodeSyntaxError';
     throw err;
   }
-  const handler = load(bundle, exportName, source);
+  const handler = load(bundle, exportName, source, compileCacheDir);
   process.on('message', (msg: InvokeRequest) => { void run(handler, msg); });
   void send({ type: 'ready', ok: true });
 } catch (err) {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { LogFiles } from '../log-files';
 import { LOCAL_ACCOUNT_ID } from '../local-identity';
 import { serveLambdaApi, type LambdaApiServer } from './api';
-import { bundleEntries, bundleEntry } from './bundles';
+import { bundleEntries, bundleEntry, COMPILE_CACHE_DIR } from './bundles';
 import { failureDestinationRecord } from './destination-record';
 import { Invocation } from './invocation';
 import { SandboxPool, type FunctionCode, type Stream } from './sandbox-pool';
@@ -71,7 +71,7 @@ export class LocalLambda implements LambdaInvokeTarget {
     const lambda = new LocalLambda(opts);
     const { childEntry, code } = await lambda.bundle();
     lambda.pool = new SandboxPool({
-      childEntry, code: (fn) => code.get(fn.handlerFile) ?? { error: `${fn.handlerFile} was not bundled` },
+      childEntry, compileCacheDir: COMPILE_CACHE_DIR, code: (fn) => code.get(fn.handlerFile) ?? { error: `${fn.handlerFile} was not bundled` },
       env: (fn) => lambda.processEnv(fn),
       onLine: (fn, stream, requestId, text) => lambda.append(fn.key, asLogLine(text, fn.key, requestId, stream)),
       warm: opts.warm !== false, idleTimeoutMs: opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
@@ -177,8 +177,9 @@ export class LocalLambda implements LambdaInvokeTarget {
     if (this.stopped) return Promise.resolve({ statusCode: 503, payload: { message: 'the local Lambda runtime is stopping' } });
     const record = newRecord(fn, event, type);
     this.records.push(record);
-    const reused = this.pool.take(fn);
-    const sandbox = reused ?? this.pool.spawn(fn, record.requestId);
+    const affinity = affinityOf(event);
+    const reused = this.pool.take(fn, affinity);
+    const sandbox = reused ?? this.pool.spawn(fn, record.requestId, affinity);
     record.pid = sandbox.child.pid;
     record.warm = !!reused;
     return new Promise<InvokeOutcome>((resolve) => {
@@ -240,6 +241,14 @@ function newRecord(fn: LocalFunctionDefinition, event: unknown, type: Invocation
   if (typeof e.rank === 'number') record.rank = e.rank;
   if (typeof e.invocation === 'number') record.invocation = e.invocation;
   return record;
+}
+
+/** The worker an event is for (a SPIRT peer, a collective's rank), if it names one. */
+export function affinityOf(event: unknown): string | undefined {
+  const e = (event ?? {}) as { peer?: unknown; rank?: unknown };
+  if (typeof e.peer === 'number') return `peer ${e.peer}`;
+  if (typeof e.rank === 'number') return `rank ${e.rank}`;
+  return undefined;
 }
 
 /** Handlers log JSON lines; anything else (a library's print) is wrapped so the file stays JSON lines. */

@@ -8,7 +8,10 @@ import type { ProcessExit } from './types';
 
 // The processes ("sandboxes") that run a function's invocations, one at a time each. As on Lambda,
 // a sandbox stays warm after an invocation and the next invocation of the same function reuses it;
-// a new one starts only when none is idle. Each runs the function's esbuild bundle.
+// a new one starts only when none is idle. Each runs the function's esbuild bundle. Lambda promises
+// nothing about which idle sandbox it picks; this pool prefers one that last ran an event for the
+// same worker (its `peer` or `rank`), whose module caches (the worker's data shard) are then still
+// valid, instead of making every sandbox download every worker's data in turn.
 
 export type Stream = 'stdout' | 'stderr';
 
@@ -26,6 +29,8 @@ export interface Sandbox {
   child: ChildProcess;
   /** Environment generation it was started with; an older one is not reused. */
   generation: number;
+  /** The worker (see `affinityOf`) of the last event it ran. */
+  affinity?: string;
   /** Which invocation printed the lines now arriving on each stream. */
   printing: Record<Stream, string>;
   active?: SandboxOccupant;
@@ -48,6 +53,8 @@ export interface FunctionCode {
 export interface SandboxPoolOptions {
   /** The bundled child entry (child.ts). */
   childEntry: string;
+  /** Where sandboxes keep V8's code cache of what they load at init (none when undefined). */
+  compileCacheDir?: string;
   code: (fn: LocalFunctionDefinition) => FunctionCode;
   /** The whole environment a new process of this function gets. */
   env: (fn: LocalFunctionDefinition) => NodeJS.ProcessEnv;
@@ -74,30 +81,33 @@ export class SandboxPool {
     return [...this.sandboxes].filter((s) => !s.exited).map((s) => ({ functionKey: s.fn.key, pid: s.child.pid!, busy: !!s.active }));
   }
 
-  /** The most recently used idle process of this function (LIFO keeps few processes hot), if any. */
-  take(fn: LocalFunctionDefinition): Sandbox | undefined {
-    const pool = this.idle.get(fn.functionName);
-    for (let sandbox = pool?.pop(); sandbox; sandbox = pool?.pop()) {
-      clearTimeout(sandbox.idleTimer);
-      if (sandbox.exited || sandbox.generation !== this.generation) {
-        this.retire(sandbox);
-        continue;
-      }
-      holdLoop(sandbox.child, true);
-      return sandbox;
-    }
-    return undefined;
+  /**
+   * An idle process of this function, if any: the most recently used one that last ran an event
+   * for the same worker (`affinity`), else the most recently used one (LIFO keeps few processes hot).
+   */
+  take(fn: LocalFunctionDefinition, affinity?: string): Sandbox | undefined {
+    const all = this.idle.get(fn.functionName) ?? [];
+    const pool = all.filter((s) => !s.exited && s.generation === this.generation);
+    for (const stale of all.filter((s) => !pool.includes(s))) this.retire(stale);
+    this.idle.set(fn.functionName, pool);
+    const at = pool.map((s) => s.affinity).lastIndexOf(affinity);
+    const [sandbox] = pool.splice(affinity !== undefined && at >= 0 ? at : pool.length - 1, 1);
+    if (!sandbox) return undefined;
+    clearTimeout(sandbox.idleTimer);
+    holdLoop(sandbox.child, true);
+    sandbox.affinity = affinity;
+    return sandbox;
   }
 
-  spawn(fn: LocalFunctionDefinition, firstRequestId: string): Sandbox {
+  spawn(fn: LocalFunctionDefinition, firstRequestId: string, affinity?: string): Sandbox {
     const code = this.opts.code(fn);
-    const child = fork(this.opts.childEntry, [code.bundle ?? '', fn.exportName, fn.handlerFile, code.error ?? ''], {
+    const child = fork(this.opts.childEntry, [code.bundle ?? '', fn.exportName, fn.handlerFile, code.error ?? '', this.opts.compileCacheDir ?? ''], {
       env: this.opts.env(fn),
       execArgv: [], // plain node, whatever runs the emulator (tsx, jest): the bundle needs no loader
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const sandbox: Sandbox = {
-      fn, child, generation: this.generation, printing: { stdout: firstRequestId, stderr: firstRequestId }, exited: false, untrack: () => undefined,
+      fn, child, generation: this.generation, affinity, printing: { stdout: firstRequestId, stderr: firstRequestId }, exited: false, untrack: () => undefined,
       closed: new Promise((resolve) => child.once('close', () => resolve())),
       ready: new Promise((resolve) => child.once('message', (m: InitReply) => resolve(m))), // the first message
     };
