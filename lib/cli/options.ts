@@ -1,8 +1,9 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { FRAMEWORKS, type FrameworkName } from '../frameworks/catalog';
+import { assertBatchFitsShard, shardRowCount } from '../frameworks/run/batch-fit';
 import { AGGREGATIONS, ATTACKS, CHANNELS, frameworkOptionFields, MLLESS_VARIANTS, SYNC_MODES, type FrameworkOptionName } from '../frameworks/run/framework-options';
 import { DEFAULT_LR, InvalidInputError, MODEL_KINDS, OPTIMIZERS, resolveTrainingConfig, type TrainingConfig } from '../frameworks/run/training-config';
-import { DATASET_NAMES } from '../ml/data/names';
+import { DATASET_NAMES, trainRowCount } from '../ml/data/names';
 
 // The options every `mltrain run` shares (docs/cli.md). Values are checked
 // against the same schema the trigger uses, and errors name the flag, not the internal field.
@@ -75,7 +76,15 @@ export function dataOptions(): Option[] {
 
 /** commander's parsed options → a validated TrainingConfig for one framework. */
 export function toTrainingConfig(opts: Record<string, unknown>, framework?: FrameworkName): TrainingConfig {
-  return resolveTrainingConfig(optionsInput(opts), { framework, what: 'options', nameOf: flagOf });
+  return batchFitsShard(resolveTrainingConfig(optionsInput(opts), { framework, what: 'options', nameOf: flagOf }));
+}
+
+/** --batch-size must fit in a worker's shard of the dataset's training rows. */
+function batchFitsShard(config: TrainingConfig): TrainingConfig {
+  const rows = trainRowCount(config.dataset, config.trainSamples);
+  const where = `${rows.toLocaleString('en-US')} ${config.dataset} training rows / ${config.workers} workers`;
+  assertBatchFitsShard({ batchSize: config.batchSize, shardRows: shardRowCount(rows, config.workers), name: '--batch-size', where });
+  return config;
 }
 
 /**
@@ -93,7 +102,7 @@ export function toTrainingConfigs(opts: Record<string, unknown>, frameworks: Fra
   const configs = new Map<FrameworkName, TrainingConfig>();
   for (const framework of frameworks) {
     const own = Object.fromEntries(Object.entries(input).filter(([k]) => !(k in frameworkOptionFields) || k in FRAMEWORKS[framework].options));
-    configs.set(framework, resolveTrainingConfig(own, { framework, what: `options for ${framework}`, nameOf: flagOf }));
+    configs.set(framework, batchFitsShard(resolveTrainingConfig(own, { framework, what: `options for ${framework}`, nameOf: flagOf })));
   }
   return configs;
 }

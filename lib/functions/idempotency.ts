@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../util/log';
+import { waitFor } from '../util/wait';
 
 // At-least-once delivery (Lambda's async invocations, Step Functions' retries) must never act twice.
 // Every step that changes state runs through `once`: it claims the step's key (run, peer or rank,
@@ -78,4 +79,22 @@ export function resultRecord(result: unknown): string {
 
 export function isDuplicateInProgress(value: unknown): value is DuplicateInProgress {
   return typeof value === 'object' && value !== null && (value as DuplicateInProgress).duplicate === 'in-progress';
+}
+
+/**
+ * `once` for a caller that needs the result (a trigger answers with its run): a duplicate that
+ * finds the first delivery still running waits for its result, up to `waitMs`; if the first
+ * delivery failed meanwhile (its claim released), this one acts in its place.
+ */
+export async function onceWithResult<R>(
+  ledger: ClaimLedger, key: string, opts: OnceOptions & { waitMs: number }, act: (claim: StepClaim) => Promise<R>,
+): Promise<R> {
+  const first = await once(ledger, key, opts, act);
+  if (!isDuplicateInProgress(first)) return first;
+  const recorded = await waitFor(`the first delivery of ${opts.what} to record its result`, async () => {
+    const value = await ledger.read(key);
+    return value?.startsWith(IN_PROGRESS) ? undefined : { value };
+  }, { timeoutMs: opts.waitMs, initialDelayMs: 100, maxDelayMs: 1000 });
+  if (recorded.value === undefined) return onceWithResult(ledger, key, opts, act);
+  return JSON.parse(recorded.value) as R;
 }

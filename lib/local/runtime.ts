@@ -35,6 +35,8 @@ export interface LocalRuntimeOptions {
   servers?: ServerKind[];
   /** Function timeouts in seconds, overriding serverless.yml (tests of Lambda's time limit). */
   timeoutOverrides?: Record<string, number>;
+  /** Deliver failed asynchronous invocations to their on-failure destination, as Lambda does (default true). */
+  destinations?: boolean;
   /** Function environment that replaces what serverless.yml says (e.g. where SPIRT's peer databases are). */
   environmentOverrides?: Record<string, string>;
   /** State machine definitions (ASL objects) by name; more can be added later with stepFunctions.register(). */
@@ -92,7 +94,7 @@ export class LocalRuntime {
       let lambda: LocalLambda;
       let stepFunctions: LocalStepFunctions;
       try {
-        lambda = await LocalLambda.start({ services, env: { ...env, ...jobs.env }, logsDir, timeoutOverrides: opts.timeoutOverrides, warm: opts.warmLambdas, onProgress: opts.onProgress });
+        lambda = await LocalLambda.start({ services, env: { ...env, ...jobs.env }, logsDir, timeoutOverrides: opts.timeoutOverrides, destinations: opts.destinations, warm: opts.warmLambdas, onProgress: opts.onProgress });
       } catch (err) {
         await jobs.stop();
         throw err;

@@ -29,7 +29,10 @@ export interface LocalRunOptions {
   runsDir?: string;
   /** Where the results are copied (they are always written to runs/<runId>/results.json first). */
   out?: string;
-  /** End the run as soon as a function's process dies (default true); false leaves detection to the framework (its own tests). */
+  /**
+   * End the run as soon as a function's process dies (default true); false leaves detection to the
+   * framework (its own tests), so failed asynchronous invocations then go to no on-failure destination.
+   */
   endOnProcessDeath?: boolean;
   timeoutOverrides?: Record<string, number>;
   onEvent?: (event: LocalRunEvent) => void;
@@ -87,6 +90,7 @@ async function startRuntime(opts: LocalRunOptions, framework: ReturnType<typeof 
   const extra = await prepareFrameworkLocal(framework.name, opts.config, runDir, progress);
   const runtime = await LocalRuntime.start({
     runDir, s3Dir: path.join(runsDir, '.s3'), services: [framework.service], servers: localServerKinds(framework.name, opts.config), timeoutOverrides: opts.timeoutOverrides,
+    destinations: opts.endOnProcessDeath !== false,
     environmentOverrides: extra?.environmentOverrides, onProgress: progress,
     // What `sls deploy --param workers=N` sets on AWS (MLLESS: one queue per worker), and the
     // LambdaML collectives' `--param channel=...` (the functions' MLTRAIN_CHANNEL).

@@ -46,6 +46,9 @@ async function runWithDuplicates(framework: string, runId: string, pick: Duplica
   return { results, duplicates: await Promise.all(duplicates) };
 }
 
+/** The deployed path refuses a batch larger than a shard (synthetic: 4,096 rows, 2 workers). */
+const BIG_BATCH_REFUSAL = 'invalid trigger event config: batchSize 8,192 on a 2,048-row shard (datasets/synthetic/w2-s7/manifest.json: 2 shards of 2,048 rows): use batchSize 2,048 or less, or fewer workers';
+
 const SPIRT_STEPS = ['init_peers', 'init_model', 'auth', 'compute_gradients', 'Trigger_Average_Gradient_sync', 'check_heartbeat', 'Aggregation', 'Trigger_update_model', 'check-convergence', 'Update_Trigger_Next_epoch'];
 
 /** Every SPIRT function refuses events of an unopened run or outside its dataset, writing nothing. */
@@ -72,6 +75,7 @@ const checkRefusals = (runId: string): BeforeTrigger => async (runtime, invoke, 
   // dataset check: no MNIST split for 4 workers was prepared here.
   expect(await refusal('trigger', { runId: 'docs-event', config: { workers: 4, ...deployed, epochs: 2, aggregation: 'median' } }))
     .toMatch(/^no dataset manifest at datasets\/mnist\/w4-s42\/manifest.json/);
+  expect(await refusal('trigger', { runId: 'big-batch', config: { ...config, batchSize: 8192 }, manifestKey })).toBe(BIG_BATCH_REFUSAL);
   const after = await snapshotState(runtime, path.join(runsDir, runId));
   expect(after).toEqual({ ...before, bucket: [...before.bucket, 'runs/opened-idle/config.json'].sort() });
 };
@@ -80,9 +84,17 @@ function expectDuplicateLogged(runId: string, functionKey: string): void {
   expect(logLines(runsDir, runId, functionKey).filter((l) => l.message === 'duplicate delivery ignored').length).toBeGreaterThanOrEqual(1);
 }
 
-test('spirt: duplicates of init, compute, average, update and next-round change no model; foreign events are refused', async () => {
+/** A second delivery of the trigger's event answers with the first delivery's result. */
+function expectTriggerAnsweredOnce(duplicates: Duplicate[]): void {
+  const trigger = duplicates.find((d) => d.functionKey === 'trigger')!;
+  expect(trigger.outcome.functionError).toBeUndefined();
+  expect(trigger.outcome.payload).toEqual(trigger.first.payload);
+}
+
+test('spirt: duplicates of the trigger, init, compute, average, update and next-round change no model; foreign events are refused', async () => {
   const runId = 'dup-spirt';
   const { results, duplicates } = await runWithDuplicates('spirt', runId, once({
+    trigger: () => true,
     init_model: (e) => e.peer === 1,
     compute_gradients: (e) => e.peer === 0 && e.round === 2,
     Trigger_Average_Gradient_sync: (e) => e.peer === 0 && e.round === 1,
@@ -90,29 +102,45 @@ test('spirt: duplicates of init, compute, average, update and next-round change 
     Update_Trigger_Next_epoch: (e) => e.peer === 1 && e.round === 2,
   }), checkRefusals(runId));
   expect(duplicates.map((d) => d.functionKey).sort()).toEqual(
-    ['Trigger_Average_Gradient_sync', 'Trigger_update_model', 'Update_Trigger_Next_epoch', 'compute_gradients', 'init_model']);
+    ['Trigger_Average_Gradient_sync', 'Trigger_update_model', 'Update_Trigger_Next_epoch', 'compute_gradients', 'init_model', 'trigger']);
+  expectTriggerAnsweredOnce(duplicates);
   for (const d of duplicates) {
     expect(d.outcome.functionError).toBeUndefined();
     expectDuplicateLogged(runId, d.functionKey);
   }
+  expect(logLines(runsDir, runId, 'trigger').filter((l) => l.message === 'run started')).toHaveLength(1);
   // The update's duplicate returns the first delivery's result, not a second update.
   expect(duplicates.find((d) => d.functionKey === 'Trigger_update_model')!.outcome.payload).toMatchObject({ updateMs: expect.any(Number) });
   expect(results.final.paramsDigest).toBe(PINNED_DIGESTS.spirt);
 });
 
-test.each(['allreduce', 'scatter-reduce', 'ps', 'mlless'])('%s: a duplicate worker invocation starts no second loop', async (framework) => {
+test.each(['allreduce', 'scatter-reduce', 'ps', 'mlless'])('%s: a duplicate trigger or worker invocation starts no second run or loop', async (framework) => {
   const runId = `dup-${framework}`;
   const refuseUnopened: BeforeTrigger = async (runtime, invoke, { config, manifestKey }) => {
     const bucket = await runtime.store().list('');
     const worker = { runId: 'never-opened', rank: 0, numWorkers: 2, invocation: 1, config, manifestKey };
     const outcome = await invoke(runtime.functionName(framework, 'worker'), worker);
     expect(outcome.functionError?.errorMessage).toMatch(/run never-opened was never opened/);
-    expect(await runtime.store().list('')).toEqual(bucket);
+    if (framework === 'mlless') {
+      const supervisor = await invoke(runtime.functionName(framework, 'supervisor'), { runId: 'never-opened', config, manifestKey, invocation: 1 });
+      expect(supervisor.functionError?.errorMessage).toMatch(/run never-opened was never opened/);
+    }
+    // An opened run's worker, pointed outside the run's dataset.
+    const opened = `opened-${framework}`;
+    await saveRunRecord(runtime.store(), framework, { runId: opened, manifestKey }, config);
+    bucket.push(`runs/${opened}/config.json`);
+    const traversal = { ...worker, runId: opened, manifestKey: `datasets/synthetic/../../runs/${opened}/manifest.json` };
+    expect((await invoke(runtime.functionName(framework, 'worker'), traversal)).functionError?.errorMessage).toMatch(`is not run ${opened}'s dataset`);
+    const bigBatch = await invoke(runtime.functionName(framework, 'trigger'), { runId: 'big-batch', config: { ...config, batchSize: 8192 }, manifestKey });
+    expect(bigBatch.functionError?.errorMessage).toBe(BIG_BATCH_REFUSAL);
+    expect((await runtime.store().list('')).sort()).toEqual(bucket.sort());
   };
-  const { results, duplicates } = await runWithDuplicates(framework, runId, once({ worker: (e) => e.rank === 1 && e.invocation === 1 }), refuseUnopened);
-  expect(duplicates).toHaveLength(1);
-  expect(duplicates[0].outcome.functionError).toBeUndefined();
+  const { results, duplicates } = await runWithDuplicates(framework, runId, once({ trigger: () => true, worker: (e) => e.rank === 1 && e.invocation === 1 }), refuseUnopened);
+  expect(duplicates.map((d) => d.functionKey).sort()).toEqual(['trigger', 'worker']);
+  for (const d of duplicates) expect(d.outcome.functionError).toBeUndefined();
+  expectTriggerAnsweredOnce(duplicates);
   expectDuplicateLogged(runId, 'worker');
+  expectDuplicateLogged(runId, 'trigger');
   expect(results.final.paramsDigest).toBe(PINNED_DIGESTS[framework]);
 });
 

@@ -79,11 +79,20 @@ test('gives up with a clear error when the instance cannot be started, leaving t
   await store.delete(['jobs/gpu/queue/gpu-test-c.json', 'jobs/gpu/queue/gpu-test-d.json']);
 });
 
-test('refuses a run id that already exists, before launching anything', async () => {
+test('a second delivery of a trigger returns the first result without launching; another configuration under its runId is refused', async () => {
   const ec2 = fakeEc2(['stopped']);
-  await expect(startGpuRun({ runId: 'gpu-test-a', config }, { store, launcher: new Ec2InstanceLauncher(ec2 as never, 'i-0abc', store, quiet), log: quiet }))
-    .rejects.toThrow('run gpu-test-a already exists in the bucket');
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({}, (line) => lines.push(JSON.parse(line)));
+  const launcher = new Ec2InstanceLauncher(ec2 as never, 'i-0abc', store, log);
+  const first = await loadJson<{ startedAt: string }>(store, runKeys('gpu-test-a').config);
+  const again = await startGpuRun({ runId: 'gpu-test-a', config }, { store, launcher, log });
+  expect(again.launch).toEqual({ launcher: 'ec2', instanceId: 'i-0abc', previousState: 'stopped', currentState: 'pending' }); // the first launch's
+  expect(lines.filter((l) => l.message === 'duplicate delivery ignored')).toEqual([expect.objectContaining({ runId: 'gpu-test-a', step: 'trigger of run gpu-test-a' })]);
+  await expect(startGpuRun({ runId: 'gpu-test-a', config: { ...config, epochs: 2 } }, { store, launcher, log }))
+    .rejects.toThrow('run gpu-test-a already exists in the bucket with another configuration (epochs 2 (recorded 1)); choose another runId');
   expect(ec2.calls).toHaveLength(0);
+  expect(await loadJson(store, runKeys('gpu-test-a').config)).toEqual(expect.objectContaining({ startedAt: first!.startedAt }));
+  expect(await queuedRuns(store)).toEqual(['gpu-test-a', 'gpu-test-b']);
 });
 
 test('the instance\'s job runner trains every queued run from the bucket, then empties the queue', async () => {

@@ -13,6 +13,8 @@ export interface Duplicate {
   functionKey: string;
   payload: Record<string, unknown>;
   outcome: InvokeOutcome;
+  /** The first delivery's outcome (202 for an Event invocation). */
+  first: InvokeOutcome;
 }
 
 /** Picks the events to deliver twice: return true once per event to duplicate. */
@@ -32,7 +34,7 @@ export function deliverTwice(
     if (!pick(functionKey, event)) return first;
     const second = (type === 'Event' ? Promise.resolve() : first.then(() => undefined))
       .then(() => invoke(name, payload, 'RequestResponse'))
-      .then((outcome) => ({ functionKey, payload: event, outcome }));
+      .then(async (outcome) => ({ functionKey, payload: event, outcome, first: await first }));
     duplicates.push(second);
     return first;
   };

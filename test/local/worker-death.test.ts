@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveTrainingConfig } from '../../lib/frameworks/run/training-config';
+import { LOCAL_BUCKET } from '../../lib/local/local-identity';
 import type { LocalRuntime } from '../../lib/local/runtime';
 import { LocalRunError, trainLocally } from '../../lib/local/train-locally';
 
@@ -32,4 +33,12 @@ test('a SIGKILLed worker ends the run within 5 s with a message naming it, its f
   expect(err).toBeInstanceOf(LocalRunError);
   expect((err as Error).message).toMatch(/^run allreduce-\S+ failed: worker rank 1 \(function mltrain-allreduce-local-worker, pid \d+\) was killed by SIGKILL before returning$/);
   expect(endedAt - killedAt).toBeLessThan(5000);
+  // As on AWS, the failed asynchronous invocation went to the worker's on-failure destination
+  // (runFailed), which marked the run failed in the bucket with the function, rank and signal.
+  const { runId } = err as LocalRunError;
+  const failed = JSON.parse(readFileSync(path.join(runsDir, '.s3', LOCAL_BUCKET, 'runs', runId, 'status', 'failed.json._S3rver_object'), 'utf8'));
+  expect(failed).toMatchObject({
+    reason: expect.stringMatching(/^function mltrain-allreduce-local-worker rank 1 failed after 1 attempt \(RetriesExhausted\): Runtime\.ExitError: .*SIGKILL/),
+    detectedBy: 'on-failure destination',
+  });
 });

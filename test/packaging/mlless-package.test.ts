@@ -57,13 +57,18 @@ test('every function gets the queue URLs, the Redis address and the function nam
   }
 });
 
-test('scopes IAM to the bucket, the two functions and the service\'s own queues', () => {
+test('scopes IAM to the bucket, the three functions it invokes and the service\'s own queues', () => {
   const statements = resources.IamRoleLambdaExecution.Properties.Policies[0].PolicyDocument.Statement as any[];
   const sqs = statements.find((s) => s.Action.includes('sqs:ReceiveMessage'));
   expect(sqs.Action.sort()).toEqual(['sqs:DeleteMessage', 'sqs:ReceiveMessage', 'sqs:SendMessage']);
   expect(sqs.Resource['Fn::Sub']).toMatch(/:sqs:\$\{AWS::Region\}:\$\{AWS::AccountId\}:mltrain-mlless-dev-\*$/);
-  const invoke = statements.find((s) => s.Action.includes('lambda:InvokeFunction'));
-  expect(invoke.Resource.map((r: any) => r['Fn::Sub'].split(':').pop())).toEqual(['mltrain-mlless-dev-supervisor', 'mltrain-mlless-dev-worker']);
+  const invoke = statements.filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'));
+  expect(invoke.flatMap((s) => [s.Resource].flat().map((r: any) => r['Fn::Sub'].split(':').pop())).sort())
+    .toEqual(['mltrain-mlless-dev-runFailed', 'mltrain-mlless-dev-supervisor', 'mltrain-mlless-dev-worker']);
+  // Both asynchronously invoked functions send their failures to runFailed, without retries.
+  for (const fn of ['Supervisor', 'Worker']) {
+    expect(resources[`${fn}LambdaEvConf`].Properties).toMatchObject({ MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['RunFailedLambdaFunction', 'Arn'] } } } });
+  }
   expect(JSON.stringify(statements)).not.toContain('"*"');
 });
 

@@ -7,6 +7,7 @@ import AdmZip from 'adm-zip';
 import { ParameterServerClient } from '../../lib/ps/client';
 import { LAMBDA_LIMITS } from '../../plugins/mltrain/src/layers/limits';
 import { packageService } from './packaged';
+import { expectWorkerFailuresMarkTheRun, invokeRunFailed, RUN_FAILED } from './run-failed';
 
 // `serverless package` (osls) of every service, offline with no AWS credentials: the generated
 // CloudFormation template is what `sls deploy` would create. One row per service (each packaged
@@ -52,41 +53,42 @@ const PS_ENDPOINT = { 'Fn::Join': [':', [{ 'Fn::GetAtt': ['MltrainParameterServe
 const PS_BUNDLE = ['parameter-server.js', 'parameter-server.proto'];
 const bucketObjects = (bucket: string) => ({ 'Fn::Sub': `\${${bucket}.Arn}/*` });
 const bucketArn = (bucket: string) => ({ 'Fn::GetAtt': [bucket, 'Arn'] });
-
 const SERVICES: ServiceRow[] = [
   {
     service: 'allreduce',
     functions: {
       trigger: { memory: 512, timeout: 60, layers: [], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-allreduce-dev-worker' } },
       worker: { memory: 1769, timeout: 900, layers: ['TfjsLambdaLayer', 'NativeLambdaLayer'], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-allreduce-dev-worker' } },
+      runFailed: RUN_FAILED,
     },
     iam: [
       [['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], bucketObjects('DataBucket')],
       [['s3:ListBucket'], bucketArn('DataBucket')],
+      invokeRunFailed('allreduce'),
       [['lambda:InvokeFunction'], { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:mltrain-allreduce-dev-worker' }],
     ],
     buckets: ['DataBucket'],
     vpc: false,
-    extra: ({ resources }) => {
-      expect(resources.WorkerLambdaEvConf.Properties.MaximumRetryAttempts).toBe(0); // a retried worker would start over
-    },
+    extra: ({ resources }) => expectWorkerFailuresMarkTheRun(resources),
   },
   {
     service: 'scatter-reduce',
     functions: {
       trigger: { memory: 512, timeout: 60, layers: [], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-scatter-reduce-dev-worker', MLTRAIN_CHANNEL: 's3' } },
       worker: { memory: 1769, timeout: 900, layers: ['TfjsLambdaLayer', 'NativeLambdaLayer'], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-scatter-reduce-dev-worker', MLTRAIN_CHANNEL: 's3' } },
+      runFailed: RUN_FAILED,
     },
     iam: [
       [['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], bucketObjects('DataBucket')],
       [['s3:ListBucket'], bucketArn('DataBucket')],
+      invokeRunFailed('scatter-reduce'),
       [['lambda:InvokeFunction'], { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:mltrain-scatter-reduce-dev-worker' }],
     ],
     buckets: ['DataBucket'],
     vpc: false,
     // The other channels (--param channel=...): test/packaging/scatter-reduce-package.test.ts.
     extra: ({ resources }) => {
-      expect(resources.WorkerLambdaEvConf.Properties.MaximumRetryAttempts).toBe(0);
+      expectWorkerFailuresMarkTheRun(resources);
       expect(Object.keys(resources).filter((id) => id.startsWith('Channel'))).toEqual([]);
     },
   },
@@ -109,10 +111,12 @@ const SERVICES: ServiceRow[] = [
     functions: {
       trigger: { memory: 512, timeout: 60, layers: [], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-ps-dev-worker', MLTRAIN_PS_ENDPOINT: PS_ENDPOINT } },
       worker: { memory: 1769, timeout: 900, layers: ['TfjsLambdaLayer', 'NativeLambdaLayer'], env: { MLTRAIN_BUCKET: { Ref: 'DataBucket' }, MLTRAIN_WORKER_FUNCTION: 'mltrain-ps-dev-worker', MLTRAIN_PS_ENDPOINT: PS_ENDPOINT } },
+      runFailed: RUN_FAILED,
     },
     iam: [
       [['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], bucketObjects('DataBucket')],
       [['s3:ListBucket'], bucketArn('DataBucket')],
+      invokeRunFailed('ps'),
       [['lambda:InvokeFunction'], { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:mltrain-ps-dev-worker' }],
     ],
     buckets: ['DataBucket'],
@@ -148,7 +152,7 @@ function checkGpuService({ resources, template, dir, output, zipEntries }: Packa
 /** services/ps: the parameter server's instance, its one ingress rule, role, boot script and bundle. */
 async function checkPsService({ resources, template, dir, zipEntries }: Packaged): Promise<void> {
   const instance = resources.MltrainParameterServer.Properties;
-  expect(resources.WorkerLambdaEvConf.Properties.MaximumRetryAttempts).toBe(0); // a retried worker would start over
+  expectWorkerFailuresMarkTheRun(resources);
   expect(template.Outputs!.ParameterServerEndpoint.Value).toEqual(PS_ENDPOINT);
   // Amazon Linux 2023 for the type given with --param psInstanceType, private subnet, no public address.
   expect(instance).toMatchObject({
@@ -244,8 +248,8 @@ describe.each(SERVICES)('services/$service', (row) => {
   });
 
   test('IAM: only the declared actions, each on its own resources, never "*"', () => {
-    const statements = p.resources.IamRoleLambdaExecution.Properties.Policies[0].PolicyDocument.Statement as { Action: string[]; Resource: unknown }[];
-    const own = statements.filter((s) => !s.Action.every((a) => a.startsWith('logs:')));
+    const statements = p.resources.IamRoleLambdaExecution.Properties.Policies[0].PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
+    const own = statements.map((s) => ({ ...s, Action: [s.Action].flat() })).filter((s) => !s.Action.every((a) => a.startsWith('logs:')));
     expect(own.map((s) => [s.Action, s.Resource])).toEqual(row.iam);
     expect(JSON.stringify(statements)).not.toContain('"*"');
   });
@@ -263,7 +267,7 @@ describe.each(SERVICES)('services/$service', (row) => {
   test('the function zip holds the bundled handlers, without the AWS SDK or TensorFlow.js', () => {
     const zip = `mltrain-${row.service}.zip`;
     const entries = p.zipEntries(zip);
-    for (const name of Object.keys(row.functions)) expect(entries).toContain(`handlers/${name}.js`);
+    for (const name of Object.keys(row.functions)) expect(entries).toContain(`${String(p.fn(name).Handler).replace(/\.[^.]+$/, '')}.js`);
     expect(entries.filter((e) => /node_modules\/@aws-sdk|@tensorflow|\.wasm$/.test(e))).toEqual([]);
   });
 

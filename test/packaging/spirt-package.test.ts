@@ -55,6 +55,13 @@ test('the functions get names, not secrets, and the rights they need', () => {
   const policy = JSON.stringify(t.Resources.IamRoleLambdaExecution.Properties.Policies);
   for (const action of ['states:StartExecution', 'sqs:CreateQueue', 'ssm:GetParameter', 'secretsmanager:GetSecretValue', 'lambda:InvokeFunction']) expect(policy).toContain(action);
   expect(policy).not.toMatch(/"Action":"\*"|"sqs:\*"|"s3:\*"/);
+  // The two functions started asynchronously (init_peers, init_model) send a failure, after two
+  // retries of their idempotent steps, to runFailed; the round's functions fail through Step Functions.
+  const evConfs = Object.entries(t.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::EventInvokeConfig');
+  expect(evConfs.map(([id]) => id).sort()).toEqual(['InitUnderscoremodelLambdaEvConf', 'InitUnderscorepeersLambdaEvConf']);
+  for (const [, conf] of evConfs) {
+    expect(conf.Properties).toMatchObject({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['RunFailedLambdaFunction', 'Arn'] } } } });
+  }
 });
 
 test('one EC2 peer database per peer: Redis with the tensor module, generated password, 6379 from the functions only', () => {

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { once, isDuplicateInProgress } from '../../lib/functions/idempotency';
+import { once, isDuplicateInProgress, onceWithResult } from '../../lib/functions/idempotency';
 import { startRedis } from '../../lib/local/servers/redis';
 import { ObjectClaimLedger } from '../../lib/stores/object-claims';
 import { RedisClaimLedger } from '../../lib/stores/redis-claims';
@@ -56,4 +56,35 @@ test('a duplicate that arrives while the first is running returns at once, witho
   expect(isDuplicateInProgress(second)).toBe(true);
   release();
   expect(await first).toBe('done');
+});
+
+test('onceWithResult (the triggers): a duplicate during the first waits for its result; after a failed first, it acts itself', async () => {
+  const ledger = new ObjectClaimLedger(s3.open());
+  /** A first delivery that acts until told how to end; `started` resolves once it holds the claim. */
+  const slowFirst = (key: string) => {
+    let end!: (fail: boolean) => void;
+    let started!: () => void;
+    const running = new Promise<void>((r) => { started = r; });
+    const result = onceWithResult(ledger, key, { log, what: key, waitMs: 20_000 }, () => new Promise<string>((resolve, reject) => {
+      end = (fail) => (fail ? reject(new Error('the first failed')) : resolve('first result'));
+      started();
+    }));
+    return { result, running, end: (fail: boolean) => end(fail) };
+  };
+  let acted = 0;
+  const duplicate = (key: string) => onceWithResult(ledger, key, { log, what: key, waitMs: 20_000 }, async () => { acted += 1; return 'the duplicate acted'; });
+  const slow = slowFirst('claims/trigger-slow');
+  await slow.running;
+  const second = duplicate('claims/trigger-slow');
+  setTimeout(() => slow.end(false), 300);
+  expect(await Promise.all([slow.result, second])).toEqual(['first result', 'first result']);
+  expect(acted).toBe(0);
+  // A first delivery that fails releases its claim: the waiting duplicate then acts in its place.
+  const failing = slowFirst('claims/trigger-failing');
+  await failing.running;
+  const retry = duplicate('claims/trigger-failing');
+  setTimeout(() => failing.end(true), 300);
+  await expect(failing.result).rejects.toThrow('the first failed');
+  expect(await retry).toBe('the duplicate acted');
+  expect(acted).toBe(1);
 });

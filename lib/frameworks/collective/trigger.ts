@@ -2,7 +2,7 @@ import type { FunctionInvoker } from '../../functions/invoker';
 import type { ObjectStore, StoreKind } from '../../stores/types';
 import type { Logger } from '../../util/log';
 import type { TriggerEvent } from '../run/events';
-import { openTriggeredRun, startWorkers, type RunStarted } from '../run/open-run';
+import { startWorkers, triggerOnce, type RunStarted } from '../run/open-run';
 import { runKeys } from '../run/run-keys';
 import type { CollectiveFramework } from './collectives';
 
@@ -19,17 +19,18 @@ export interface TriggerDeps {
 
 /**
  * Checks the dataset and the channel, records the run's configuration and starts the N workers
- * asynchronously.
+ * asynchronously, once per run and configuration (triggerOnce).
  */
-export async function startCollectiveRun(framework: CollectiveFramework, event: TriggerEvent, deps: TriggerDeps): Promise<RunStarted> {
+export function startCollectiveRun(framework: CollectiveFramework, event: TriggerEvent, deps: TriggerDeps): Promise<RunStarted> {
   const input = { ...event.config, channel: event.config?.channel ?? deps.deployedChannel };
-  const run = await openTriggeredRun(framework, event, deps.store, {
+  return triggerOnce(framework, event, deps, {
     input,
     prepare: ({ runId, config }) => probeChannel(deps.openChannel(config.channel!), `${runKeys(runId).sync}probe`),
+  }, async (run) => {
+    const started = await startWorkers(deps.invoker, deps.workerFunctionName, run);
+    deps.log.info('run started', { runId: run.runId, framework, channel: run.config.channel, workers: started.workers, manifestKey: run.manifestKey });
+    return started;
   });
-  const started = await startWorkers(deps.invoker, deps.workerFunctionName, run);
-  deps.log.info('run started', { runId: run.runId, framework, channel: run.config.channel, workers: started.workers, manifestKey: run.manifestKey });
-  return started;
 }
 
 /** A write, a read and a delete: an unreachable or misconfigured channel fails here, not in N workers. */

@@ -1,7 +1,7 @@
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
 import type { TriggerEvent } from '../run/events';
-import { openTriggeredRun } from '../run/open-run';
+import { triggerOnce } from '../run/open-run';
 import type { TrainingConfig } from '../run/training-config';
 import type { JobLauncher, LaunchInfo } from './launcher';
 
@@ -23,9 +23,10 @@ export interface GpuRunStarted {
  * and launches the trainer. The data split of the data-parallel run it mirrors (config.workers
  * shards) is the one it trains on, so both see the same rows.
  */
-export async function startGpuRun(event: TriggerEvent, deps: GpuTriggerDeps): Promise<GpuRunStarted> {
-  const { runId, manifestKey, config } = await openTriggeredRun('gpu', event, deps.store);
-  const launch = await deps.launcher.launch(runId);
-  deps.log.info('run started', { runId, manifestKey, launch });
-  return { runId, manifestKey, config, launch };
+export function startGpuRun(event: TriggerEvent, deps: GpuTriggerDeps): Promise<GpuRunStarted> {
+  return triggerOnce<TrainingConfig, GpuRunStarted>('gpu', event, deps, {}, async ({ runId, manifestKey, config }) => {
+    const launch = await deps.launcher.launch(runId);
+    deps.log.info('run started', { runId, manifestKey, launch });
+    return { runId, manifestKey, config, launch };
+  });
 }

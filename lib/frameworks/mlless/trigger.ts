@@ -3,7 +3,7 @@ import type { RedisBlobs } from '../../stores/redis-blobs';
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
 import type { TriggerEvent } from '../run/events';
-import { openTriggeredRun } from '../run/open-run';
+import { triggerOnce } from '../run/open-run';
 import type { MllessConfig, SupervisorEvent } from './events';
 import { ACTIVE_RUN_KEY } from './keys';
 
@@ -36,24 +36,25 @@ export function leaseTtlMs(config: MllessConfig): number {
  * Checks the dataset and the deployment, takes the deployment's lease (its queues serve one run at
  * a time), records the run's configuration and starts the supervisor, which starts the workers.
  */
-export async function startMllessRun(event: TriggerEvent, deps: TriggerDeps): Promise<RunStarted> {
-  const { runId, manifestKey, config } = await openTriggeredRun<MllessConfig>('mlless', event, deps.store, {
+export function startMllessRun(event: TriggerEvent, deps: TriggerDeps): Promise<RunStarted> {
+  return triggerOnce<MllessConfig, RunStarted>('mlless', event, deps, {
     validate: (c) => {
       if (c.workers > deps.deployedWorkers) {
         throw new Error(`this deployment has queues for ${deps.deployedWorkers} workers, the run asks for ${c.workers}: redeploy with --param workers=${c.workers}`);
       }
     },
     prepare: (run) => takeLease(deps.updates, run.runId, run.config),
+  }, async ({ runId, manifestKey, config }) => {
+    try {
+      const supervisorEvent: SupervisorEvent = { runId, config, manifestKey, invocation: 1 };
+      await deps.invoker.invokeAsync(deps.supervisorFunctionName, supervisorEvent);
+    } catch (err) {
+      await deps.updates.release(ACTIVE_RUN_KEY, runId).catch(() => undefined);
+      throw err;
+    }
+    deps.log.info('run started', { runId, workers: config.workers, variant: config.variant, threshold: config.threshold, manifestKey });
+    return { runId, workers: config.workers, manifestKey, config };
   });
-  try {
-    const supervisorEvent: SupervisorEvent = { runId, config, manifestKey, invocation: 1 };
-    await deps.invoker.invokeAsync(deps.supervisorFunctionName, supervisorEvent);
-  } catch (err) {
-    await deps.updates.release(ACTIVE_RUN_KEY, runId).catch(() => undefined);
-    throw err;
-  }
-  deps.log.info('run started', { runId, workers: config.workers, variant: config.variant, threshold: config.threshold, manifestKey });
-  return { runId, workers: config.workers, manifestKey, config };
 }
 
 /** The deployment's queues serve one run at a time: claims them for `runId`; returns how to give them back. */

@@ -3,7 +3,7 @@ import type { ParameterServerClient } from '../../ps/client';
 import type { ObjectStore } from '../../stores/types';
 import type { Logger } from '../../util/log';
 import type { TriggerEvent } from '../run/events';
-import { openTriggeredRun, startWorkers, type RunStarted } from '../run/open-run';
+import { startWorkers, triggerOnce, type RunStarted } from '../run/open-run';
 
 export interface PsTriggerDeps {
   store: ObjectStore;
@@ -17,10 +17,11 @@ export interface PsTriggerDeps {
  * Checks the dataset and that the parameter server answers, records the run's configuration and
  * starts the N workers asynchronously. The workers create the run's model on the server.
  */
-export async function startPsRun(event: TriggerEvent, deps: PsTriggerDeps): Promise<RunStarted> {
+export function startPsRun(event: TriggerEvent, deps: PsTriggerDeps): Promise<RunStarted> {
   let serverModels: number | undefined;
-  const run = await openTriggeredRun('ps', event, deps.store, { prepare: async () => { serverModels = (await deps.ps.ping()).models; } });
-  const started = await startWorkers(deps.invoker, deps.workerFunctionName, run);
-  deps.log.info('run started', { runId: run.runId, workers: started.workers, manifestKey: run.manifestKey, parameterServer: deps.ps.endpoint, serverModels });
-  return started;
+  return triggerOnce('ps', event, deps, { prepare: async () => { serverModels = (await deps.ps.ping()).models; } }, async (run) => {
+    const started = await startWorkers(deps.invoker, deps.workerFunctionName, run);
+    deps.log.info('run started', { runId: run.runId, workers: started.workers, manifestKey: run.manifestKey, parameterServer: deps.ps.endpoint, serverModels });
+    return started;
+  });
 }

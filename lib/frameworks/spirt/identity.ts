@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, sign, verify, constants, randomBytes } from 'node:crypto';
+import { canonicalJson } from '../../util/canonical-json';
 
 // A peer's two key pairs: Ed25519 to sign what it announces and sends, RSA-OAEP (SHA-256) so
 // other peers can send it their database credentials that only it can read.
@@ -20,16 +21,6 @@ export function generatePeerKeys(): PeerKeyPairs {
     encryptionPublicKey: pem(encryption.publicKey, 'spki'),
     encryptionPrivateKey: pem(encryption.privateKey, 'pkcs8'),
   };
-}
-
-/** Canonical JSON (sorted keys), so signer and verifier sign the same bytes. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 export function signStatement(statement: unknown, signingPrivateKey: string): string {

@@ -5,6 +5,7 @@ import { LogFiles } from '../log-files';
 import { LOCAL_ACCOUNT_ID } from '../local-identity';
 import { serveLambdaApi, type LambdaApiServer } from './api';
 import { bundleEntries, bundleEntry, COMPILE_CACHE_DIR } from './bundles';
+import { failureDestinationRecord } from './destination-record';
 import { Invocation } from './invocation';
 import { SandboxPool, type FunctionCode, type Stream } from './sandbox-pool';
 import type { LocalFunctionDefinition, ServiceDefinition } from './service-definition';
@@ -24,6 +25,8 @@ export interface LocalLambdaOptions {
   logsDir: string;
   /** Per-function timeout in seconds, overriding serverless.yml (tests of the time limit). */
   timeoutOverrides?: Record<string, number>;
+  /** Deliver a failed Event invocation to its function's on-failure destination, as Lambda does (default true). */
+  destinations?: boolean;
   /** Reuse a finished invocation's process for the next one of the same function (default true). */
   warm?: boolean;
   /** How long an idle process stays warm before it is stopped, in ms (default 5 minutes). */
@@ -39,6 +42,8 @@ const CHILD_SOURCE = path.join(__dirname, 'child.ts');
 // machine) pay a cold start on every invocation.
 export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 const STOP_WAIT_MS = 2_000; // SIGKILLed processes are gone within milliseconds
+/** How long stop() lets on-failure destinations being delivered finish (they mark a run failed). */
+const DELIVERY_WAIT_MS = 3_000;
 /** Set to 1 to keep serverless.yml's --enable-source-maps in local sandboxes (stack traces in .ts terms). */
 export const SOURCE_MAPS_ENV = 'MLTRAIN_SOURCE_MAPS';
 
@@ -49,6 +54,7 @@ export class LocalLambda implements LambdaInvokeTarget {
   private readonly idleWaiters: (() => void)[] = [];
   private readonly endListeners: ((record: InvocationRecord) => void)[] = [];
   private readonly invocationEnv: Record<string, string>;
+  private readonly deliveries = new Set<Promise<unknown>>();
   private pool!: SandboxPool;
   private api?: LambdaApiServer;
   private stopped = false;
@@ -135,6 +141,11 @@ export class LocalLambda implements LambdaInvokeTarget {
 
   /** Kills every process, busy or idle, and waits (briefly) until they are gone. */
   async stop(): Promise<void> {
+    if (this.deliveries.size) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(this.deliveries), new Promise((resolve) => { timer = setTimeout(resolve, DELIVERY_WAIT_MS); })]);
+      clearTimeout(timer);
+    }
     this.stopped = true;
     await this.pool?.stopAll(STOP_WAIT_MS);
     await this.api?.close();
@@ -175,9 +186,10 @@ export class LocalLambda implements LambdaInvokeTarget {
       new Invocation({
         fn, record, event, sandbox, reused: !!reused,
         timeoutSeconds: this.opts.timeoutOverrides?.[fn.key] ?? fn.timeoutSeconds,
-        invokedFunctionArn: `arn:aws:lambda:${this.regionOf(fn)}:${LOCAL_ACCOUNT_ID}:function:${fn.functionName}`,
+        invokedFunctionArn: this.arnOf(fn),
         finish: (status, outcome) => {
           this.finish(record, status, outcome);
+          if (type === 'Event' && status !== 'succeeded') this.sendToDestination(fn, record, event, outcome);
           resolve(outcome);
         },
         release: (s) => this.pool.release(s, this.stopped),
@@ -197,6 +209,19 @@ export class LocalLambda implements LambdaInvokeTarget {
     }) + '\n');
     if (!this.stopped) for (const listener of [...this.endListeners]) listener(record);
     if (this.running() === 0) this.idleWaiters.splice(0).forEach((w) => w());
+  }
+
+  /** As Lambda does: a failed asynchronous invocation's record goes to the function's on-failure destination. */
+  private sendToDestination(fn: LocalFunctionDefinition, record: InvocationRecord, event: unknown, outcome: InvokeOutcome): void {
+    const destination = fn.onFailure === undefined ? undefined : this.functions.get(fn.onFailure);
+    if (!destination || this.stopped || this.opts.destinations === false) return;
+    const delivery = this.run(destination, failureDestinationRecord(record, this.arnOf(fn), event, outcome), 'Event');
+    this.deliveries.add(delivery);
+    void delivery.finally(() => this.deliveries.delete(delivery));
+  }
+
+  private arnOf(fn: LocalFunctionDefinition): string {
+    return `arn:aws:lambda:${this.regionOf(fn)}:${LOCAL_ACCOUNT_ID}:function:${fn.functionName}`;
   }
 
   private regionOf(fn: LocalFunctionDefinition): string {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, type ScalarTag } from 'yaml';
+import { onFailureDestinations } from '../../../plugins/mltrain/src/destinations';
 import { generatedConfiguration, type CfnResource } from '../../../plugins/mltrain/src/generated';
 
 // Reads a service's serverless.yml the way the local runtime needs it: its functions, their handler
@@ -19,6 +20,8 @@ export interface LocalFunctionDefinition {
   timeoutSeconds: number;
   memoryMb: number;
   environment: Record<string, string>;
+  /** The Lambda API name of its on-failure destination, for an asynchronous invocation that fails (the plugin's wiring). */
+  onFailure?: string;
 }
 
 export interface ServiceDefinition {
@@ -81,7 +84,9 @@ export function loadServiceDefinition(directory: string, ctx: ResolveContext): S
     environment: resolver.resolve(providerRaw.environment, 'provider.environment'),
   };
   const functions: Record<string, LocalFunctionDefinition> = {};
-  for (const [key, fnRaw] of Object.entries((raw.functions ?? {}) as Record<string, Record<string, unknown>>)) {
+  const rawFunctions = (raw.functions ?? {}) as Record<string, Record<string, unknown>>;
+  const destinations = onFailureDestinations(getPath(raw, 'custom.mltrain.iamStatements'), rawFunctions);
+  for (const [key, fnRaw] of Object.entries(rawFunctions)) {
     const where = `functions.${key}`;
     const fn = Object.fromEntries(['handler', 'timeout', 'memorySize', 'environment'].map((f) => [f, resolver.resolve(fnRaw[f], `${where}.${f}`)]));
     const handler = String(fn.handler ?? '');
@@ -95,6 +100,7 @@ export function loadServiceDefinition(directory: string, ctx: ResolveContext): S
       timeoutSeconds: Number(fn.timeout ?? provider.timeout ?? 6),
       memoryMb: Number(fn.memorySize ?? provider.memorySize ?? 1024),
       environment: stringValues({ ...(provider.environment as object), ...(fn.environment as object), ...generatedEnvironment }, `${where}.environment`),
+      ...(destinations[key] ? { onFailure: `${service}-${ctx.stage}-${destinations[key]}` } : {}),
     };
   }
   return { service, stage: ctx.stage, directory, functions };

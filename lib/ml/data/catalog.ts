@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { deriveSeed, shuffledIndices } from '../random';
 import { CIFAR_TEST_COUNT, CIFAR_TRAIN_COUNT, loadCifar10 } from './cifar10';
 import { loadMnist } from './mnist';
-import { AUGMENTED_DATASETS, DATASET_NAMES, type DatasetName } from './names';
+import { AUGMENTED_DATASETS, DATASET_NAMES, TRAIN_ROWS, type DatasetName } from './names';
 import { takeRows } from './shards';
 import { makeSyntheticSplit } from './synthetic';
 import { makeSyntheticImages } from './synthetic-images';
@@ -20,7 +20,7 @@ export interface DatasetOptions {
   testSamples?: number;
 }
 
-const SYNTHETIC_IMAGES = { train: 4096, test: 1024 };
+const SYNTHETIC_IMAGES = { train: TRAIN_ROWS['synthetic-images'], test: 1024 };
 const BOUND_STREAM = 0x5a3;
 
 function loadFull(name: DatasetName, seed: number, opts: DatasetOptions): { train: Dataset; test: Dataset } {
@@ -28,7 +28,7 @@ function loadFull(name: DatasetName, seed: number, opts: DatasetOptions): { trai
     case 'mnist':
       return loadMnist();
     case 'synthetic':
-      return makeSyntheticSplit({ features: 32, numClasses: 4, trainCount: 4096, testCount: 1024, seed, noise: 1.5, name: 'synthetic' });
+      return makeSyntheticSplit({ features: 32, numClasses: 4, trainCount: TRAIN_ROWS.synthetic, testCount: 1024, seed, noise: 1.5, name: 'synthetic' });
     case 'cifar10': // decodes only the rows the bounds keep
       return loadCifar10(opts.dataDir ?? '', {
         train: opts.trainSamples === undefined ? undefined : boundRows(CIFAR_TRAIN_COUNT, opts.trainSamples, seed, '--train-samples'),

@@ -2,6 +2,7 @@ import { artifactsFeature } from './artifacts';
 import { channelFeature } from './channel';
 import { emptyOnRemoveFeature } from './cleanup';
 import type { Feature } from './feature';
+import { destinationsFeature } from './destinations';
 import { generatedFeature } from './generated';
 import { gpuInstanceFeature, parameterServerFeature, peerDatabasesFeature } from './instances';
 import { iamFeature } from './iam';
@@ -19,6 +20,7 @@ export const FEATURES: readonly Feature[] = [
   paramsFeature,
   stateMachineFeature,
   trainingMemoryFeature,
+  destinationsFeature,
   iamFeature, // the service's statements before the channel's
   channelFeature,
   vpcFeature,
