@@ -22,7 +22,7 @@ run(`mltrain compare --model mobilenet --dataset synthetic-images passes the opt
     const out = path.join(runsDir, 'cmp', 'comparison.json');
     const { stdout } = await promisify(execFile)(path.join(ROOT, 'bin', 'mltrain'), [
       'compare', '--model', 'mobilenet', '--dataset', 'synthetic-images', '--train-samples', '16', '--test-samples', '8',
-      '--workers', '2', '--batch-size', '4', '--epochs', '1', '--batches', '2', '--runs-dir', runsDir, '--out', out,
+      '--workers', '2', '--batch-size', '4', '--epochs', '1', '--batches', '2', '--sync-timeout', '900', '--runs-dir', runsDir, '--out', out,
     ], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
     const comparison = JSON.parse(readFileSync(out, 'utf8')) as Comparison;
     expect(comparison.failed).toEqual([]);
