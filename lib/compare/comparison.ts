@@ -1,4 +1,5 @@
 import type { RunResults } from '../metrics/results';
+import { stepSplit, stepSplitRows, type StepSplit } from './step-split';
 
 // `mltrain compare`: several frameworks trained on the same data, model and seed, one after the
 // other (so none steals the others' cores), summed up side by side. The combined file keeps each
@@ -21,6 +22,8 @@ export interface ComparedRun {
   costUsd: number;
   /** Test accuracy after each epoch, with the training time elapsed by then. */
   curve: { epoch: number; seconds: number; testAccuracy: number }[];
+  /** A step's time split into compute, synchronisation and update, and its bytes per store. */
+  perStep?: StepSplit;
   results: RunResults;
 }
 
@@ -43,7 +46,7 @@ export function comparedRun(results: RunResults, resultsFile: string): ComparedR
     framework: results.framework, label: runLabel(results), runId: results.runId, resultsFile, lr: Number(results.config.lr),
     testAccuracy: results.final.testAccuracy, testLoss: results.final.testLoss, wallSeconds: results.wallSeconds,
     trainingSeconds: elapsed, bytesMoved: results.traffic.bytesWritten + results.traffic.bytesRead, costUsd: results.cost.usd,
-    curve, results,
+    curve, perStep: stepSplit(results), results,
   };
 }
 
@@ -79,6 +82,8 @@ export function comparisonReport(c: Comparison): string {
     lines.push('', ...bars('training seconds', c.runs, (r) => r.trainingSeconds, (x) => `${x.toFixed(1)} s`));
     lines.push('', ...bars('estimated AWS cost', c.runs, (r) => r.costUsd, (x) => `$${x.toFixed(4)}`));
     lines.push('', ...costBreakdownTable(c.runs));
+    const split = stepSplitRows(c.runs);
+    lines.push('', ...table(split.header, split.rows));
   }
   for (const r of c.runs) if (r.results.accelerator && !r.results.accelerator.gpu) lines.push('', `${r.framework}: ${r.results.accelerator.note}`);
   for (const f of c.failed) lines.push('', `${f.framework} FAILED: ${f.error}`);

@@ -1,7 +1,7 @@
 import type { EpochProgress, EpochSummary, RunDone } from '../frameworks/run/reports';
 import { estimateCost, type CostEstimate, type StepFunctionsUsage } from './cost';
 import { deployedForRun } from './deployment';
-import { addTraffic, emptyTraffic, subtractTraffic, type TrafficSnapshot } from './traffic';
+import { addTraffic, emptyTraffic, subtractTraffic, type RequestKind, type TrafficSnapshot } from './traffic';
 
 // The results file every run writes (docs/results.md), built from what the run left
 // in its bucket and what the runtime measured about the invocations.
@@ -16,8 +16,12 @@ export interface EpochResult {
   computeSeconds: number;
   syncSeconds: number;
   updateSeconds: number;
+  /** Mean over the workers of the steps each took (one minibatch each; SPIRT syncs once per --batches of them). */
+  steps: number;
   bytesWritten: number;
   bytesRead: number;
+  /** The bytes above per store that moved any, so a step's traffic can be split by channel. */
+  bytesByStore: Partial<Record<RequestKind, { written: number; read: number }>>;
 }
 
 export interface InvocationUsage {
@@ -154,7 +158,9 @@ export function epochResult(summary: EpochSummary, progress: EpochProgress[], pr
     computeSeconds: mean((p) => p.computeSeconds),
     syncSeconds: mean((p) => p.syncSeconds),
     updateSeconds: mean((p) => p.updateSeconds),
+    steps: mean((p) => p.steps),
     bytesWritten: moved.bytesWritten,
     bytesRead: moved.bytesRead,
+    bytesByStore: Object.fromEntries(Object.entries(moved.bytesByKind).filter(([, b]) => b.written + b.read > 0)),
   };
 }

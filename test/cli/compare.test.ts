@@ -46,7 +46,8 @@ function fakeResults(framework: string, accuracies: number[], seconds: number, c
     runId: `${framework}-run`, framework, config: { lr: 0.05 }, backend: 'wasm', startedAt: '2026-11-21T00:00:00.000Z', wallSeconds: seconds + 5,
     epochs: accuracies.map((testAccuracy, i) => ({
       epoch: i + 1, seconds: seconds / accuracies.length, trainLoss: 1, testLoss: 1 - testAccuracy, testAccuracy,
-      computeSeconds: 0, syncSeconds: 0, updateSeconds: 0, bytesWritten: 0, bytesRead: 0,
+      computeSeconds: 2, syncSeconds: 1, updateSeconds: 0.5, steps: 10, bytesWritten: 4e6, bytesRead: 1e6,
+      bytesByStore: { s3: { written: 3e6, read: 1e6 }, sqs: { written: 1e6, read: 0 } },
     })),
     final: { testAccuracy: accuracies[accuracies.length - 1], testLoss: 0.1, paramsDigest: 'x', numParams: 10 },
     traffic: { bytesWritten: 2e6, bytesRead: 3e6 } as RunResults['traffic'],
@@ -83,6 +84,14 @@ describe('the combined report and chart', () => {
     const accuracyBars = report.slice(report.indexOf('test accuracy (bars from 90.00%)') + 1).slice(0, 2);
     expect(accuracyBars.map((l) => l.split('█').length - 1)).toEqual([40, 0]);
     expect(report).toContain('spirt FAILED: peer 2 did not answer');
+  });
+
+  test('the report splits a step into compute, synchronisation and update, and its bytes by store', () => {
+    // Each fake epoch: 10 steps, 2 s computing, 1 s synchronising, 0.5 s updating, 5 MB moved (4 MB through S3).
+    expect(comparison.runs[1].perStep).toEqual({ steps: 30, computeMs: 200, syncMs: 100, updateMs: 50, bytes: 5e5, bytesByStore: { s3: 4e5, sqs: 1e5 } });
+    const report = comparisonReport(comparison).split('\n');
+    expect(report.find((l) => l.startsWith('per step'))).toMatch(/^per step\s+steps\s+compute ms\s+sync ms\s+update ms\s+MB moved\s+MB by store$/);
+    expect(report.find((l) => l.startsWith('mlless ') && l.includes('s3 0.40'))).toMatch(/^mlless\s+30\.0\s+200\s+100\s+50\s+0\.50\s+s3 0\.40, sqs 0\.10$/);
   });
 
   test('the chart has a line per run through its epochs, higher accuracy drawn higher', () => {

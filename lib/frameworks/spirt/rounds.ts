@@ -3,9 +3,13 @@ import type { Dataset } from '../../ml/data/types';
 // How rounds map onto epochs. A round is one execution: every peer computes `batches` minibatches
 // in parallel and applies one update; an epoch is one pass over each peer's training rows.
 
-/** Rows each peer keeps aside to check convergence on (the end of its shard). */
+/**
+ * Rows each peer keeps aside to check convergence on (the end of its shard): a tenth, at most
+ * 1,000, and at least one row, so a small --train-samples still gives check-convergence a row.
+ */
 export function validationCount(shardCount: number): number {
-  return Math.min(1000, Math.floor(shardCount / 10));
+  if (shardCount < 2) throw new Error(`a SPIRT peer needs at least 2 rows (1 to train on, 1 to validate on), its shard has ${shardCount}`);
+  return Math.min(1000, Math.max(1, Math.floor(shardCount / 10)));
 }
 
 export function roundsPerEpoch(trainCount: number, batches: number, batchSize: number): number {
