@@ -11,7 +11,9 @@ import type { S3Options, S3Server } from './s3';
 //    than 1,000 keys failed with InternalError in-process.
 
 const CHILD_ENTRY = path.join(__dirname, 's3-process-child.ts');
-const START_TIMEOUT_MS = 20_000;
+// Starting it loads tsx and s3rver in a fresh process: at load average 40-65 on two cores that
+// took over 20 s (MLLESS and GPU runs failed before training), so allow a minute.
+const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 type Reply =
