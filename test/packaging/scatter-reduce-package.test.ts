@@ -34,7 +34,7 @@ test('dynamodb: the table, its name in every function, IAM on that table only, f
     expect(fn('dynamodb', name).Environment.Variables.MLTRAIN_DYNAMODB_TABLE).toEqual({ Ref: 'ChannelTable' });
     expect(fn('dynamodb', name).VpcConfig).toBeUndefined();
   }
-  const dynamo = statements('dynamodb').filter((s) => s.Action.some((a: string) => a.startsWith('dynamodb:')));
+  const dynamo = statements('dynamodb').filter((s) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
   expect(dynamo.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': ['ChannelTable', 'Arn'] }]);
 });
 

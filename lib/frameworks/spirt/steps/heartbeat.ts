@@ -3,7 +3,9 @@ import type { RoundEvent } from '../events';
 import { openSelf, recordUsage } from '../peer';
 import { pingPeer } from '../peer-db';
 
-const PING_TIMEOUT_MS = 1_000;
+// A dead database refuses the connection at once; the timeout only bounds a hung one. 1 s was
+// too short for a healthy peer's connect + AUTH + PING on a loaded machine.
+const PING_TIMEOUT_MS = 3_000;
 
 /**
  * check_heartbeat: pings every trusted peer's database with a short timeout. A peer that does not
