@@ -10,6 +10,7 @@ import { glorotUniformParams } from '../models/init';
 import { copyLayout } from '../models/layout';
 import type { Batch, FlatModel, LayoutEntry, ModelKind, ModelSpec } from '../models/types';
 import { loadNativeEngine, type NativeAddon } from './addon';
+import { evaluateInChunks } from './chunked-evaluation';
 import { nativeNetworkSpec } from './network-spec';
 
 const DEFAULT_EVAL_CHUNK = 1024;
@@ -79,17 +80,8 @@ export class NativeFlatModel implements FlatModel {
     this.assertUsable();
     this.checkBatch(data, 'data');
     checkChunkSize(chunkSize);
-    const labels = asInt32(data.y);
-    let lossSum = 0;
-    let correct = 0;
-    for (let start = 0; start < data.count; start += chunkSize) {
-      const count = Math.min(chunkSize, data.count - start);
-      const x = data.x.subarray(start * this.features, (start + count) * this.features);
-      const [chunkLoss, chunkCorrect] = this.addon.evaluate(this.handle, this.params, x, labels.subarray(start, start + count), count);
-      lossSum += chunkLoss;
-      correct += chunkCorrect;
-    }
-    return { loss: lossSum / data.count, accuracy: correct / data.count };
+    return evaluateInChunks(data, asInt32(data.y), this.features, chunkSize,
+      (x, labels, count) => this.addon.evaluate(this.handle, this.params, x, labels, count));
   }
 
   dispose(): void {

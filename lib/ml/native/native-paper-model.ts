@@ -15,6 +15,7 @@ import { batchHash } from '../models/paper/paper-model';
 import { paperInitialParams } from '../models/paper/param-init';
 import type { Batch, FlatModel, LayoutEntry, ModelKind, ModelSpec } from '../models/types';
 import { loadNativeEngine, type NativeAddon } from './addon';
+import { evaluateInChunks } from './chunked-evaluation';
 import { paperGraph } from './paper-graphs';
 import type { PaperGraph } from './paper-graph';
 
@@ -123,17 +124,8 @@ export class NativePaperModel implements FlatModel {
     let stats: Float32Array;
     if (this.calibration === undefined) stats = this.populationStats(data);
     else stats = this.calibratedStats ??= this.populationStats(this.calibration);
-    const labels = Int32Array.from(data.y);
-    let lossSum = 0;
-    let correct = 0;
-    for (let start = 0; start < data.count; start += chunkSize) {
-      const count = Math.min(chunkSize, data.count - start);
-      const x = data.x.subarray(start * this.shape.features, (start + count) * this.shape.features);
-      const [chunkLoss, chunkCorrect] = this.addon.graphEvaluate(this.handle, this.params, x, count, labels.subarray(start, start + count), stats);
-      lossSum += chunkLoss;
-      correct += chunkCorrect;
-    }
-    return { loss: lossSum / data.count, accuracy: correct / data.count };
+    return evaluateInChunks(data, Int32Array.from(data.y), this.shape.features, chunkSize,
+      (x, labels, count) => this.addon.graphEvaluate(this.handle, this.params, x, count, labels, stats));
   }
 
   dispose(): void {
