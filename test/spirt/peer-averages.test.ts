@@ -7,10 +7,10 @@ import { closePeerConnections, openPeerDatabase } from '../../lib/frameworks/spi
 import { createLogger } from '../../lib/util/log';
 import { expectSameBits, startTensorServer, type TensorServer } from '../redisai/helpers';
 
-// SPIRT's Aggregation reads the other peers' averaged gradients from their databases (real
-// redis-servers with the tensor module here). A live peer whose database answers slowly (a 44.7 MB
-// ResNet-18 gradient served to three readers at once under load) must still be aggregated: dropping
-// it left one peer with a different model (docs/benchmarks/paper-models.md).
+// A live peer whose database answers slowly (busy with 44.7 MB ResNet-18 tensors under load) must
+// stay in every peer's aggregation: dropping it in one peer only (a timed-out read of its averaged
+// gradient) leaves that peer with a different model. Real redis-servers with the tensor module;
+// CLIENT PAUSE stands in for the busy database.
 
 jest.setTimeout(60_000);
 
@@ -34,7 +34,7 @@ function ownPeer(): PeerSelf {
 }
 
 function recordingDeps(warnings: string[]) {
-  return { traffic: new TrafficCounter(), log: createLogger({}, (line) => warnings.push(line)) };
+  return { traffic: new TrafficCounter(), log: createLogger({}, (line) => { if (line.includes('"level":"warn"')) warnings.push(line); }) };
 }
 
 test('a peer whose database takes 6 s to answer is still read, not skipped', async () => {
@@ -62,3 +62,4 @@ test('a peer whose database is gone is skipped with a warning naming it', async 
   expect(read).toEqual({ peer: 1, grad: undefined });
   expect(warnings.join('\n')).toMatch(/could not read a peer.s averaged gradient.*"from":1,"error":"Connection is closed/);
 });
+

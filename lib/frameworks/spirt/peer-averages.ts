@@ -9,18 +9,21 @@ export interface PeerAverage {
 }
 
 /**
- * Reads the averaged gradient of round `round` from each of `others`' databases, in parallel. The
- * reads use the peer database's ordinary command timeout (30 s), not a short one: a ResNet-18
- * gradient is 44.7 MB, and four peers reading three of them at once took up to ~7 s at load 11,
- * so a 5 s timeout dropped a live peer and left that one peer with a different model.
+ * Reads the averaged gradient of round `round` from each of `others`' databases, in parallel, with
+ * the peer database's ordinary command timeout (30 s). It was 5 s: with ResNet-18 (44.7 MB
+ * gradients, four peers each reading three at once) single reads took 0.95-5.7 s at load 6-11,
+ * and a read past 5 s dropped a live peer from that one peer's aggregation, so its model differed.
  */
 export async function readPeerAverages(
   deps: Pick<SpirtDeps, 'traffic' | 'log'>, self: PeerSelf, runId: string, round: number, others: [number, Announcement][],
 ): Promise<PeerAverage[]> {
   return Promise.all(others.map(async ([p, announcement]) => {
+    const t0 = performance.now();
     try {
       const db = await openTrustedPeer(deps, self, p, announcement.endpoint);
-      return { peer: p, grad: await db.tensors.get(self.keys.averaged(round)) };
+      const grad = await db.tensors.get(self.keys.averaged(round));
+      deps.log.info('read a peer\'s averaged gradient', { runId, peer: self.peer, round, from: p, ms: Math.round(performance.now() - t0) });
+      return { peer: p, grad };
     } catch (err) {
       deps.log.warn('could not read a peer\'s averaged gradient', { runId, peer: self.peer, round, from: p, error: (err as Error).message });
       return { peer: p, grad: undefined };
