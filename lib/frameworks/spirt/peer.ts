@@ -30,7 +30,7 @@ export async function inactivePeers(self: PeerSelf): Promise<Set<number>> {
 }
 
 /** Another peer's database, reached with the credential it sent us during auth. */
-export async function openTrustedPeer(deps: SpirtDeps, self: PeerSelf, other: number, endpoint: string, commandTimeoutMs?: number): Promise<PeerDatabase> {
+export async function openTrustedPeer(deps: Pick<SpirtDeps, 'traffic'>, self: PeerSelf, other: number, endpoint: string, commandTimeoutMs?: number): Promise<PeerDatabase> {
   const password = await onPeer(self.peer, () => self.db.redis.hget(self.keys.credentials, String(other)));
   if (!password) throw new PeerDatabaseUnavailable(`peer ${self.peer} has no credential for peer ${other}'s database`);
   return openPeerDatabase({ endpoint, password }, deps.traffic, commandTimeoutMs);

@@ -4,7 +4,8 @@ import { aggregate, trimCount } from '../../../comm/aggregation';
 import type { ReduceOp } from '../../../stores/tensor-client';
 import type { SpirtDeps } from '../deps';
 import type { RoundEvent } from '../events';
-import { inactivePeers, openSelf, openTrustedPeer, recordUsage, trustedPeers } from '../peer';
+import { inactivePeers, openSelf, recordUsage, trustedPeers } from '../peer';
+import { readPeerAverages } from '../peer-averages';
 import { onPeer } from '../peer-db';
 
 /**
@@ -18,15 +19,7 @@ export async function aggregatePeers(event: RoundEvent, deps: SpirtDeps): Promis
   return peerStepOnce(self, deps, runId, { step: 'aggregate', round }, async () => {
     const [trusted, inactive] = await Promise.all([trustedPeers(self), inactivePeers(self)]);
     const others = [...trusted.entries()].filter(([p]) => !inactive.has(p)).sort(([a], [b]) => a - b);
-    const fetched = await Promise.all(others.map(async ([p, announcement]) => {
-      try {
-        const db = await openTrustedPeer(deps, self, p, announcement.endpoint, 5_000);
-        return { peer: p, grad: await db.tensors.get(self.keys.averaged(round)) };
-      } catch (err) {
-        deps.log.warn('could not read a peer\'s averaged gradient', { runId, peer, round, from: p, error: (err as Error).message });
-        return { peer: p, grad: undefined };
-      }
-    }));
+    const fetched = await readPeerAverages(deps, self, runId, round, others);
     const usable = fetched.filter((f): f is { peer: number; grad: Float32Array } => f.grad !== undefined);
     const skipped = fetched.filter((f) => f.grad === undefined).map((f) => f.peer);
     const peers = [peer, ...usable.map((f) => f.peer)].sort((a, b) => a - b);
