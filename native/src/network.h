@@ -37,6 +37,8 @@ class Network {
   void evaluate(const float* params, const float* x, const int32_t* labels, int count, double* lossSum, int64_t* correct);
 
  private:
+  bool splitsBatches() const;
+  bool runsOnOneThread(int count) const;
   struct Plan {
     int batch;
     int slot;  // 0: a whole batch; s > 0: slice s − 1 of a batch split over threads (single-threaded)
