@@ -3,7 +3,7 @@ import path from 'node:path';
 import { requireFramework } from '../frameworks/catalog';
 import { datasetPrefix, newRunId } from '../frameworks/run/run-keys';
 import type { TrainingConfig } from '../frameworks/run/training-config';
-import { uploadDataset, loadManifest } from '../ml/data/bucket';
+import { isCurrentDataset, uploadDataset } from '../ml/data/bucket';
 import { isAugmented, loadDataset, preparedDataSuffix } from '../ml/data/catalog';
 import { buildResults, type RunResults } from '../metrics/results';
 import type { ObjectStore } from '../stores/types';
@@ -111,7 +111,7 @@ async function prepareData(store: ObjectStore, config: TrainingConfig, emit: (e:
   const t0 = Date.now();
   const prefix = datasetPrefix(config.dataset, config.workers, config.seed) + preparedDataSuffix(config);
   const manifestKey = `${prefix}/manifest.json`;
-  const reusable = await loadManifest(store, manifestKey, config.workers).then(() => true, () => false);
+  const reusable = await isCurrentDataset(store, manifestKey, config.workers);
   if (!reusable) {
     emit({ type: 'progress', message: `preparing ${config.dataset} for ${config.workers} workers: loading, sharding and uploading it to the local S3` });
     const data = loadDataset(config.dataset, config.seed, config);

@@ -1,12 +1,13 @@
 import type { ObjectStore } from '../../stores/types';
 import { loadJson, saveJson } from '../../stores/json';
-import { validateManifest, type DatasetManifest, type ShardEntry } from './manifest';
+import { DATASET_FORMAT_VERSION, validateManifest, type DatasetManifest, type ShardEntry } from './manifest';
 import { decodeShard, encodeShard } from './shard-codec';
 import { shardIndices, takeRows } from './shards';
 import type { Dataset } from './types';
 
-// A prepared dataset in a bucket: one binary shard per worker (float32 features, uint8 labels),
-// the test split, and a JSON manifest that says where each object is and how large it must be.
+// A prepared dataset in a bucket: one binary shard per worker (shard-codec.ts: features one byte a
+// value when that is lossless, float32 otherwise; uint8 labels), the test split, and a JSON
+// manifest that says where each object is and how large it must be.
 
 export interface DatasetLocation {
   /** Key of manifest.json; the shards sit beside it. */
@@ -29,7 +30,7 @@ export async function uploadDataset(
   const test = encodeShard(data.test, `${prefix}/test`);
   await Promise.all([store.save(test.manifestEntry.x.key, test.x), store.save(test.manifestEntry.y.key, test.y)]);
   const manifest: DatasetManifest = {
-    dataset: opts.dataset, seed: opts.seed, workers: opts.workers, createdAt: new Date().toISOString(), train, test: test.manifestEntry,
+    dataset: opts.dataset, seed: opts.seed, workers: opts.workers, formatVersion: DATASET_FORMAT_VERSION, createdAt: new Date().toISOString(), train, test: test.manifestEntry,
     ...(opts.augment ? { augmentation: 'crop-flip' as const } : {}),
   };
   // The manifest goes last: its presence means every shard is in place.
@@ -49,6 +50,14 @@ export async function loadManifest(store: ObjectStore, manifestKey: string, work
     throw new Error(`dataset ${manifestKey} is split into ${manifest.workers} shards but the run has ${workers} workers; prepare it with --workers ${workers}`);
   }
   return manifest;
+}
+
+/**
+ * Whether a prepared split can be used as it is: present, valid for `workers`, and written in the
+ * current format. An older one is still readable, but preparing it again gives the smaller shards.
+ */
+export async function isCurrentDataset(store: ObjectStore, manifestKey: string, workers: number): Promise<boolean> {
+  return loadManifest(store, manifestKey, workers).then((m) => m.formatVersion === DATASET_FORMAT_VERSION, () => false);
 }
 
 export async function downloadShard(store: ObjectStore, manifest: DatasetManifest, shard: number): Promise<Dataset> {

@@ -2,14 +2,24 @@
  * The JSON manifest written beside a prepared dataset's shards. It is read back by workers from a
  * bucket, so it is validated field by field and every error names the field's path.
  */
+import { codebookBytes, codebookChannels } from './feature-codebook';
 import { featuresPerRow } from './types';
+
+/**
+ * 2: features may be stored coded (dtype 'uint8', feature-codebook.ts). A local run re-prepares a
+ * dataset whose manifest is older, so it gets the smaller shards; workers read both forms.
+ */
+export const DATASET_FORMAT_VERSION = 2;
 
 export interface ShardEntry {
   count: number;
   featureShape: number[];
   numClasses: number;
-  /** Features, count × product(featureShape) float32 little-endian. */
-  x: { key: string; dtype: 'float32'; bytes: number };
+  /**
+   * Features: 'float32' is count × product(featureShape) float32 little-endian; 'uint8' is the
+   * same values coded losslessly through a 256-entry table per channel (feature-codebook.ts).
+   */
+  x: { key: string; dtype: 'float32' | 'uint8'; bytes: number };
   /** Labels, one uint8 per row. */
   y: { key: string; dtype: 'uint8'; bytes: number };
 }
@@ -18,6 +28,8 @@ export interface DatasetManifest {
   dataset: string;
   seed: number;
   workers: number;
+  /** DATASET_FORMAT_VERSION of the code that wrote it; absent before version 2. */
+  formatVersion?: number;
   /** ISO 8601 timestamp. */
   createdAt: string;
   /** One shard per worker, all the same size. */
@@ -67,14 +79,20 @@ export function validateShardEntry(json: unknown, path = 'shard'): ShardEntry {
   const numClasses = integer(entry.numClasses, `${path}.numClasses`, 2, 256);
   const x = object(entry.x, `${path}.x`);
   const y = object(entry.y, `${path}.y`);
-  const xBytes = count * featuresPerRow(featureShape) * 4;
-  if (x.bytes !== xBytes) throw new Error(`${path}.x.bytes must be count × features × 4 = ${xBytes}, got ${describe(x.bytes)}`);
+  if (x.dtype !== 'float32' && x.dtype !== 'uint8') throw new Error(`${path}.x.dtype must be 'float32' or 'uint8', got ${describe(x.dtype)}`);
+  const values = count * featuresPerRow(featureShape);
+  const channels = codebookChannels(featureShape);
+  const xBytes = x.dtype === 'float32' ? values * 4 : codebookBytes(values, channels);
+  if (x.bytes !== xBytes) {
+    const rule = x.dtype === 'float32' ? 'count × features × 4' : `${channels} × 256 × 4 table bytes + count × features`;
+    throw new Error(`${path}.x.bytes must be ${rule} = ${xBytes}, got ${describe(x.bytes)}`);
+  }
   if (y.bytes !== count) throw new Error(`${path}.y.bytes must equal count ${count}, got ${describe(y.bytes)}`);
   return {
     count,
     featureShape,
     numClasses,
-    x: { key: nonEmptyString(x.key, `${path}.x.key`), dtype: literal(x.dtype, 'float32', `${path}.x.dtype`), bytes: xBytes },
+    x: { key: nonEmptyString(x.key, `${path}.x.key`), dtype: x.dtype, bytes: xBytes },
     y: { key: nonEmptyString(y.key, `${path}.y.key`), dtype: literal(y.dtype, 'uint8', `${path}.y.dtype`), bytes: count },
   };
 }
@@ -88,6 +106,7 @@ export function validateManifest(json: unknown): DatasetManifest {
   const dataset = nonEmptyString(manifest.dataset, 'manifest.dataset');
   const seed = integer(manifest.seed, 'manifest.seed', Number.MIN_SAFE_INTEGER);
   const workers = integer(manifest.workers, 'manifest.workers', 1);
+  const formatVersion = manifest.formatVersion === undefined ? undefined : integer(manifest.formatVersion, 'manifest.formatVersion', 2);
   const createdAt = nonEmptyString(manifest.createdAt, 'manifest.createdAt');
   if (Number.isNaN(Date.parse(createdAt))) throw new Error(`manifest.createdAt must be an ISO 8601 timestamp, got ${describe(createdAt)}`);
   if (!Array.isArray(manifest.train)) throw new Error(`manifest.train must be an array, got ${describe(manifest.train)}`);
@@ -103,5 +122,5 @@ export function validateManifest(json: unknown): DatasetManifest {
   const test = validateShardEntry(manifest.test, 'manifest.test');
   if (!sameShape(test, train[0])) throw new Error('manifest.test featureShape/numClasses differ from manifest.train[0]');
   if (manifest.augmentation !== undefined) literal(manifest.augmentation, 'crop-flip', 'manifest.augmentation');
-  return { dataset, seed, workers, createdAt, train, test, ...(manifest.augmentation !== undefined ? { augmentation: 'crop-flip' as const } : {}) };
+  return { dataset, seed, workers, ...(formatVersion !== undefined ? { formatVersion } : {}), createdAt, train, test, ...(manifest.augmentation !== undefined ? { augmentation: 'crop-flip' as const } : {}) };
 }
