@@ -37,3 +37,11 @@ export async function peerData(store: ObjectStore, manifestKey: string, workers:
   dataCache.set(cacheKey, data);
   return data;
 }
+
+/** A new model of the run's kind and the dataset's shape, for a step that needs no data rows. */
+export async function peerModel(store: ObjectStore, manifestKey: string, workers: number, peer: number, modelKind: Parameters<typeof createModel>[0]): Promise<FlatModel> {
+  await initBackend();
+  const meta = (await loadManifest(store, manifestKey, workers)).train[peer];
+  if (!meta) throw new Error(`dataset ${manifestKey} has no shard for peer ${peer}`);
+  return createModel(modelKind, { inputShape: meta.featureShape, numClasses: meta.numClasses });
+}

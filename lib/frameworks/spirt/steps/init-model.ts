@@ -2,7 +2,7 @@ import type { DuplicateInProgress } from '../../../functions/idempotency';
 import { peerStepOnce } from '../step-once';
 import type { SpirtDeps } from '../deps';
 import type { PeerEvent } from '../events';
-import { peerData } from '../data';
+import { peerModel } from '../data';
 import { openSelf, recordUsage } from '../peer';
 import { onPeer } from '../peer-db';
 
@@ -11,7 +11,8 @@ export async function initModel(event: PeerEvent, deps: SpirtDeps): Promise<{ pe
   const { runId, peer, config, manifestKey } = event;
   const self = await openSelf(deps, runId, peer);
   return peerStepOnce(self, deps, runId, { step: 'init-model' }, async () => {
-    const { model } = await peerData(deps.store, manifestKey, config.workers, peer, config.model);
+    // Only the shape is needed here: the shard is downloaded by the steps that compute.
+    const model = await peerModel(deps.store, manifestKey, config.workers, peer, config.model);
     const params = model.initialParams(config.seed); // the same on every peer
     await onPeer(peer, () => self.db.tensors.set(self.keys.params, params));
     await onPeer(peer, () => self.db.redis.hset(self.keys.epochStats(1), 'startedAt', Date.now()));
