@@ -8,7 +8,7 @@
 
 export const PAYLOAD_LIMIT_BYTES = 256 * 1024;
 
-export type PayloadCarrier = 'Lambda async invocation' | 'SQS message' | 'Step Functions state';
+export type PayloadCarrier = 'Lambda async invocation' | 'Lambda invocation' | 'SQS message' | 'Step Functions state';
 
 export class PayloadTooLargeError extends Error {
   constructor(message: string) {

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { assertRunOpened } from '../frameworks/run/run-record';
-import { parseOrThrow } from '../frameworks/run/training-config';
 import type { ObjectStore } from '../stores/types';
+import { InvalidInputError, parseOrThrow } from '../frameworks/run/training-config';
+import { isWarmUpEvent, type WarmUpReply, type WarmUpSpec } from './warm-up';
 
 // Every Lambda handler is the same four moves: parse the event (a bad one is refused, naming each
 // bad field, before anything runs), build the clients, call lib/, return its answer. Handler files
@@ -27,10 +28,21 @@ export interface HandlerSpec<S extends z.ZodType, D, R> {
   runBucket?: (deps: D) => ObjectStore;
   /** Releases what `deps` opened, whatever the outcome. */
   close?: (deps: D) => void;
+  /** What a warm-up event (warm-up.ts) loads; a function without it refuses one. */
+  warmUp?: WarmUpSpec<z.ZodType>;
 }
 
-export function lambdaHandler<S extends z.ZodType, D, R>(spec: HandlerSpec<S, D, R>) {
-  return async (event: unknown, context: LambdaContext): Promise<R> => {
+type Handler<R> = (event: unknown, context: LambdaContext) => Promise<R>;
+
+export function lambdaHandler<S extends z.ZodType, D, R>(spec: HandlerSpec<S, D, R> & { warmUp?: undefined }): Handler<R>;
+export function lambdaHandler<S extends z.ZodType, D, R>(spec: HandlerSpec<S, D, R>): Handler<R | WarmUpReply>;
+export function lambdaHandler<S extends z.ZodType, D, R>(spec: HandlerSpec<S, D, R>): Handler<R | WarmUpReply> {
+  return async (event, context) => {
+    if (isWarmUpEvent(event)) {
+      if (!spec.warmUp) throw new InvalidInputError(`invalid ${spec.what}: a warm-up event, but this function has no warm-up`);
+      await spec.warmUp.run(parseOrThrow(spec.warmUp.schema, event, `${spec.what} (warm-up)`), context);
+      return { warmedUp: spec.what };
+    }
     // `sls invoke` without data sends no event: a trigger then runs with every default.
     const input = parseOrThrow(spec.schema, event ?? {}, spec.what);
     const deps = spec.deps(input, context);

@@ -9,6 +9,16 @@ import { nameSdkFailures } from '../stores/sdk-failures';
 export interface FunctionInvoker {
   /** Fire and forget (InvocationType Event): the call returns once the invocation is queued. */
   invokeAsync(functionName: string, payload: unknown): Promise<void>;
+  /** Waits for the function's answer (InvocationType RequestResponse); a function error is thrown, named. */
+  invoke(functionName: string, payload: unknown): Promise<unknown>;
+}
+
+/** A function's error, as Lambda returns it in the payload of a RequestResponse invocation. */
+export class FunctionInvocationError extends Error {
+  constructor(readonly functionName: string, readonly errorType: string, errorMessage: string) {
+    super(`${functionName} failed: ${errorType}: ${errorMessage}`);
+    this.name = 'FunctionInvocationError';
+  }
 }
 
 let shared: LambdaClient | undefined;
@@ -32,5 +42,21 @@ export class LambdaInvoker implements FunctionInvoker {
     if (out.StatusCode !== 202) {
       throw new Error(`Lambda did not queue the invocation of ${functionName}: status ${out.StatusCode}`);
     }
+  }
+
+  async invoke(functionName: string, payload: unknown): Promise<unknown> {
+    const out = await this.client.send(new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: 'RequestResponse',
+      Payload: Buffer.from(checkedPayload('Lambda invocation', functionName, payload)),
+    }));
+    this.traffic?.request('lambdaInvocations');
+    const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
+    const answer: unknown = text ? JSON.parse(text) : null;
+    if (out.FunctionError) {
+      const { errorType, errorMessage } = (answer ?? {}) as { errorType?: string; errorMessage?: string };
+      throw new FunctionInvocationError(functionName, errorType ?? out.FunctionError, errorMessage ?? 'no message');
+    }
+    return answer;
   }
 }

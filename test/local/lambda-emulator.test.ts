@@ -2,6 +2,7 @@ import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { FunctionInvocationError, LambdaInvoker } from '../../lib/functions/invoker';
 import { LocalLambda } from '../../lib/local/lambda/emulator';
 import { loadServiceDefinition } from '../../lib/local/lambda/service-definition';
 
@@ -98,4 +99,15 @@ test('gives the handler the remaining time and writes JSON-lines logs per functi
   expect(lines.find((l) => l.message === 'REPORT')).toMatchObject({ status: 'succeeded', memoryMb: 256 });
   const spun = readFileSync(path.join(logsDir, 'spin.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   expect(spun.find((l) => l.message === 'spun')).toMatchObject({ function: 'spin', ms: 10 });
+});
+
+test("LambdaInvoker.invoke waits for the answer and throws a function's error, naming it", async () => {
+  const invoker = new LambdaInvoker(undefined, client);
+  const answer = await invoker.invoke('emulator-fixture-local-spin', { ms: 5 }) as { bucket: string; endedAt: number };
+  expect(answer.bucket).toBe('fixture-bucket');
+  expect(answer.endedAt).toBeLessThanOrEqual(Date.now());
+  const err = await invoker.invoke('emulator-fixture-local-fail', { why: 'no rank' }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(FunctionInvocationError);
+  expect((err as FunctionInvocationError).errorType).toBe('FixtureError');
+  expect((err as Error).message).toBe('emulator-fixture-local-fail failed: FixtureError: refused: no rank');
 });

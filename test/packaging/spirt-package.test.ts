@@ -62,6 +62,14 @@ test('the functions get names, not secrets, and the rights they need', () => {
   for (const [, conf] of evConfs) {
     expect(conf.Properties).toMatchObject({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['RunFailedLambdaFunction', 'Arn'] } } } });
   }
+  // init_peers warms each of the round's functions and waits for the answers (RequestResponse).
+  const statements = (t.Resources.IamRoleLambdaExecution.Properties.Policies as { PolicyDocument: { Statement: { Sid?: string; Action: string[]; Resource: { 'Fn::Sub': string }[] }[] } }[])
+    .flatMap((p) => p.PolicyDocument.Statement);
+  const warmUps = statements.find((s) => s.Sid === 'SynchronousInvocations')!;
+  expect(warmUps.Action).toEqual(['lambda:InvokeFunction']);
+  expect(warmUps.Resource.map((r) => r['Fn::Sub'].split(':function:mltrain-spirt-dev-')[1]).sort()).toEqual(
+    ['Aggregation', 'Trigger_Average_Gradient_sync', 'Trigger_update_model', 'Update_Trigger_Next_epoch', 'auth', 'check-convergence', 'check_heartbeat', 'compute_gradients'],
+  );
 });
 
 test('one EC2 peer database per peer: Redis with the tensor module, generated password, 6379 from the functions only', () => {

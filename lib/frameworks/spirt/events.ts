@@ -22,7 +22,12 @@ export const roundEventSchema = z.object({
 }).strict().refine((e) => e.peer < e.config.workers, { message: 'peer must be smaller than config.workers', path: ['peer'] })
   .refine((e) => e.batch === undefined || e.batch < e.config.batches, { message: 'batch must be smaller than config.batches', path: ['batch'] });
 
+/** A warm-up of one of the round's functions for one peer (lib/functions/warm-up.ts). */
+export const warmUpEventSchema = z.object({ ...peerFields, warmUp: z.literal(true) }).strict()
+  .refine((e) => e.peer < e.config.workers, { message: 'peer must be smaller than config.workers', path: ['peer'] });
+
 export type PeerEvent = z.output<typeof peerEventSchema>;
+export type WarmUpEvent = z.output<typeof warmUpEventSchema>;
 export type RoundEvent = z.output<typeof roundEventSchema>;
 /** The execution input of one round: what every state reads through $$.Execution.Input. */
 export type RoundInput = Omit<RoundEvent, 'batch'>;

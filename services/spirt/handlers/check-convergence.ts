@@ -1,6 +1,6 @@
 import { roundEventSchema } from '../../../lib/frameworks/spirt/events';
 import { spirtHandler } from '../../../lib/frameworks/spirt/handler';
-import { checkConvergence } from '../../../lib/frameworks/spirt/steps/convergence';
+import { checkConvergence, preloadCheckConvergence } from '../../../lib/frameworks/spirt/steps/convergence';
 
 /** State CheckConvergence: validation, early stopping, epoch figures; says whether to stop. */
-export const handler = spirtHandler('check-convergence', roundEventSchema, checkConvergence);
+export const handler = spirtHandler('check-convergence', roundEventSchema, checkConvergence, preloadCheckConvergence);

@@ -5,7 +5,7 @@ import { deriveSeed, shuffledIndices } from '../../../ml/random';
 import { assertFinite } from '../../../ml/tensor';
 import { isAttacker, flipLabels } from '../attacks';
 import type { SpirtDeps } from '../deps';
-import type { RoundEvent } from '../events';
+import type { RoundEvent, WarmUpEvent } from '../events';
 import { peerData } from '../data';
 import { openSelf, recordUsage } from '../peer';
 import { onPeer } from '../peer-db';
@@ -38,4 +38,9 @@ export async function computeGradients(event: RoundEvent, deps: SpirtDeps): Prom
     await recordUsage(self, deps.traffic.snapshot());
     return { batch: batchNo, loss };
   });
+}
+
+/** Its warm-up: the peer's shard and model, loaded before round 1 (warm-up.ts). */
+export async function preloadComputeGradients(event: WarmUpEvent, deps: SpirtDeps): Promise<void> {
+  await peerData(deps.store, event.manifestKey, event.config.workers, event.peer, event.config.model);
 }

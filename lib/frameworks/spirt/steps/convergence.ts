@@ -4,7 +4,7 @@ import { initBackend } from '../../../ml/backend';
 import { emptyTraffic } from '../../../metrics/traffic';
 import { recordEpoch, type EpochStats } from '../../run/worker-reports';
 import type { SpirtDeps } from '../deps';
-import type { RoundEvent } from '../events';
+import type { RoundEvent, WarmUpEvent } from '../events';
 import { peerData } from '../data';
 import { openSelf, readUsage, recordUsage, type PeerSelf } from '../peer';
 import { onPeer } from '../peer-db';
@@ -107,4 +107,9 @@ async function recordPeerEpoch(
     deps.store, event.runId, { rank: self.peer, epoch, stats: epochStats, traffic }, data.test && { model: data.model, params, testSet: data.test },
   );
   if (summary) deps.log.info('epoch finished', { runId: event.runId, peer: self.peer, ...summary, trainLoss: progress.trainLoss });
+}
+
+/** Its warm-up: the peer's validation rows and model, and for peer 0 the test set it evaluates each epoch. */
+export async function preloadCheckConvergence(event: WarmUpEvent, deps: SpirtDeps): Promise<void> {
+  await peerData(deps.store, event.manifestKey, event.config.workers, event.peer, event.config.model, event.peer === 0);
 }

@@ -1,6 +1,7 @@
 // Which functions of a service are invoked asynchronously, and where their failures go. A function
 // another of the service's functions may invoke (a lambda:InvokeFunction statement in
-// custom.mltrain.iamStatements naming it) is invoked with InvocationType Event: when such an
+// custom.mltrain.iamStatements naming it, unless the statement's Sid is SynchronousInvocations:
+// those callers wait for the answer) is invoked with InvocationType Event: when such an
 // invocation fails for good, Lambda sends a destination record to the service's runFailed
 // function, which marks the run failed at once. Read by the plugin (sls package) and by the local
 // runtime (the same destinations, from the same serverless.yml).
@@ -19,11 +20,14 @@ function resourceText(resource: unknown): string | undefined {
   return Array.isArray(sub) && typeof sub[0] === 'string' ? sub[0] : undefined;
 }
 
+/** The Sid of a statement whose functions are only invoked with InvocationType RequestResponse. */
+export const SYNCHRONOUS_INVOCATIONS_SID = 'SynchronousInvocations';
+
 /** The service's functions that a lambda:InvokeFunction statement names (by the end of their ARN). */
 export function asyncInvokedFunctions(iamStatements: unknown, functionKeys: readonly string[]): string[] {
-  const statements = Array.isArray(iamStatements) ? iamStatements as { Action?: unknown; Resource?: unknown }[] : [];
+  const statements = Array.isArray(iamStatements) ? iamStatements as { Sid?: unknown; Action?: unknown; Resource?: unknown }[] : [];
   const arns = statements
-    .filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'))
+    .filter((s) => s.Sid !== SYNCHRONOUS_INVOCATIONS_SID && [s.Action].flat().includes('lambda:InvokeFunction'))
     .flatMap((s) => [s.Resource].flat().map(resourceText))
     .filter((text): text is string => !!text && text.includes(':function:'));
   return functionKeys.filter((key) => arns.some((arn) => arn.endsWith(`-${key}`)));
