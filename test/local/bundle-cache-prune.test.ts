@@ -71,3 +71,21 @@ test('marking a folder that is gone is harmless', () => {
   expect(() => markBundleUsed(path.join(cacheDir, 'gone', 'handler.js'))).not.toThrow();
   expect(pruneBundleCache(path.join(cacheDir, 'no-such-cache'))).toEqual([]);
 });
+
+test("V8's code cache keeps its newest files and those written within a day", () => {
+  const now = Date.now();
+  const codeDir = path.join(cacheDir, 'v8-code-cache');
+  mkdirSync(codeDir);
+  const files = [3 * DAY, 2 * DAY, 60_000].map((age, i) => {
+    const file = path.join(codeDir, `${i.toString(16).padStart(64, '0')}.v8`);
+    writeFileSync(file, 'cached');
+    utimesSync(file, new Date(now - age), new Date(now - age));
+    return file;
+  });
+  const partial = path.join(codeDir, `${'f'.repeat(64)}.v8.1a2b3c4d`); // another sandbox's write in progress
+  writeFileSync(partial, 'half');
+  utimesSync(partial, new Date(now - 5 * DAY), new Date(now - 5 * DAY));
+  expect(pruneBundleCache(cacheDir, { keepNewestCodeCache: 1, now })).toEqual([files[1], files[0]]);
+  expect(files.map((f) => existsSync(f))).toEqual([false, false, true]);
+  expect(existsSync(partial)).toBe(true);
+});

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { PS_PROTO_SOURCE } from '../../../plugins/mltrain/src/esbuild/copy-ps-proto';
-import { markBundleUsed, pruneBundleCache } from './bundle-cache-prune';
+import { CODE_CACHE_FOLDER, markBundleUsed, pruneBundleCache } from './bundle-cache-prune';
 import { readYaml } from './service-definition';
 
 // The local Lambda runs the same esbuild bundles `sls package` ships: the options come from
@@ -14,7 +14,7 @@ import { readYaml } from './service-definition';
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const BUNDLE_CACHE_DIR = path.join(REPO_ROOT, '.esbuild', 'local');
 /** V8's code cache of what sandboxes load at init (compile-cache.ts), keyed by file content. */
-export const COMPILE_CACHE_DIR = path.join(BUNDLE_CACHE_DIR, 'v8-code-cache');
+export const COMPILE_CACHE_DIR = path.join(BUNDLE_CACHE_DIR, CODE_CACHE_FOLDER);
 /** serverless-esbuild's own settings, which it removes before calling esbuild. */
 const PLUGIN_ONLY_KEYS = ['exclude', 'packager', 'plugins', 'concurrency', 'zipConcurrency', 'nativeZip', 'packagePath', 'keepOutputDirectory',
   'packagerOptions', 'installExtraArgs', 'outputFileExtension', 'outputBuildFolder', 'outputWorkFolder', 'nodeExternals', 'skipBuild',
