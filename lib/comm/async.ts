@@ -52,16 +52,31 @@ export class AsyncCommunicator {
    * now stands: initial + mean over workers of their accumulated updates, own one included.
    */
   async exchange(update: Float32Array): Promise<Float32Array> {
-    const { store, rank, numWorkers, initial } = this.opts;
+    await this.publish(update);
+    return this.readShared();
+  }
+
+  /** The first half of exchange(): adds `update` to this worker's slot, as a new version. */
+  async publish(update: Float32Array): Promise<void> {
+    const { store, rank, initial } = this.opts;
     if (update.length !== initial.length) throw new Error(`update has ${update.length} values, the model ${initial.length}`);
     assertFinite(update, `update of worker ${rank}`);
     for (let i = 0; i < update.length; i++) this.accumulated[i] += update[i];
     this.version += 1;
-    const own = Float32Array.from(this.accumulated);
-    await store.save(this.slotKey(rank, this.version), encodeTensor(own));
+    await store.save(this.slotKey(rank, this.version), encodeTensor(Float32Array.from(this.accumulated)));
     if (this.version > VERSIONS_KEPT) await store.delete([this.slotKey(rank, this.version - VERSIONS_KEPT)]);
+  }
 
-    const slots = await Promise.all(Array.from({ length: numWorkers }, (_, worker) => (worker === rank ? own : this.readSlot(worker))));
+  /**
+   * The second half: the shared model from the others' latest slots, waiting (bounded) for those
+   * more than maxStaleness behind, and never past the invocation's time (OutOfTimeError: the next
+   * invocation reads again, without publishing again).
+   */
+  async readShared(): Promise<Float32Array> {
+    const { rank, numWorkers } = this.opts;
+    const own = Float32Array.from(this.accumulated);
+    const budget = Math.max(0, this.opts.waitBudgetMs?.() ?? Infinity);
+    const slots = await Promise.all(Array.from({ length: numWorkers }, (_, worker) => (worker === rank ? own : this.readSlot(worker, budget))));
     return this.sharedModel(slots);
   }
 
@@ -110,7 +125,7 @@ export class AsyncCommunicator {
   }
 
   /** The latest slot of `worker`, waiting (bounded) while it is more than maxStaleness behind. */
-  private async readSlot(worker: number): Promise<Float32Array | undefined> {
+  private async readSlot(worker: number, budgetMs: number): Promise<Float32Array | undefined> {
     const needed = this.version - this.maxStaleness;
     try {
       return await this.awaitWorker(worker, `worker ${worker}'s update ${needed}`, async () => {
@@ -128,7 +143,7 @@ export class AsyncCommunicator {
         } catch (err) {
           throw new BadGradientError(worker, `exchange ${latest}`, (err as Error).message);
         }
-      }) ?? undefined;
+      }, budgetMs) ?? undefined;
     } catch (err) {
       if (!(err instanceof WaitTimeoutError)) throw err;
       throw new Error(`worker ${worker} is more than ${this.maxStaleness} exchanges behind worker ${this.opts.rank} (at ${this.version}) and published nothing for ${Math.round(this.opts.timeoutMs / 1000)} s`);

@@ -57,6 +57,8 @@ export interface CommunicatorState {
   previousMerged?: string[];
   /** Async SGD: the exchanges this worker has published (its accumulated update is its latest slot). */
   asyncVersion?: number;
+  /** Async SGD: the step whose update is published but whose shared model was not read yet (a hand-over in between). */
+  asyncPublishedStep?: string;
 }
 
 /** A synchronous collective: every worker calls mean() with its gradient for the same step. */

@@ -39,19 +39,31 @@ export function createStepExchange(
 }
 
 function asyncExchange(shared: AsyncCommunicator, optimizer: FlatOptimizer): StepExchange {
+  // A step whose update was published before its invocation ran out of time waiting for the others
+  // is not stepped or published again by the next invocation (that would apply it twice): the
+  // optimizer's state and the channel already hold it, so the redo only reads the shared model.
+  let published: string | undefined;
   return {
-    async step(_key, params, grad) {
+    async step(key, params, grad) {
       const t0 = performance.now();
-      const before = params.slice();
-      optimizer.step(params, grad);
-      const update = new Float32Array(params.length);
-      for (let i = 0; i < params.length; i++) update[i] = params[i] - before[i];
+      if (published !== key) {
+        const before = params.slice();
+        optimizer.step(params, grad);
+        const update = new Float32Array(params.length);
+        for (let i = 0; i < params.length; i++) update[i] = params[i] - before[i];
+        await shared.publish(update);
+        published = key;
+      }
       const t1 = performance.now();
-      params.set(await shared.exchange(update));
+      params.set(await shared.readShared());
+      published = undefined;
       return { syncMs: performance.now() - t1, updateMs: t1 - t0 };
     },
-    exportState: () => shared.exportState(),
-    importState: (state) => shared.importState(state),
+    exportState: () => ({ ...shared.exportState(), ...(published !== undefined ? { asyncPublishedStep: published } : {}) }),
+    async importState(state) {
+      published = state.asyncPublishedStep;
+      await shared.importState(state);
+    },
     finish: () => shared.settle(),
   };
 }

@@ -69,8 +69,9 @@ async function train(framework: CollectiveFramework, w: WorkerInvocation<WorkerE
         times = await comm.step(`e${state.epoch}/b${state.step}`, state.params, grad);
       } catch (err) {
         // Waiting for a peer (perhaps itself starting a new invocation) used up this invocation's
-        // time. Nothing of this step is applied yet: the next invocation redoes it, and the
-        // gradient it writes again is the same bytes under the same key.
+        // time. Sync: nothing of this step is applied yet; the next invocation redoes it, and the
+        // gradient it writes again is the same bytes under the same key. Async: the update may be
+        // published already; the state says so and the redo only reads (step-exchange.ts).
         if (err instanceof OutOfTimeError) return handOver(w, state, optimizer, comm);
         throw err;
       }
