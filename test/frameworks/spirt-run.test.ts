@@ -69,7 +69,8 @@ test('four peers train together; a forged announcement on a peer\'s queue is nev
   expect(results.roundSteps!.meanMs.total).toBeGreaterThan(0);
   expect(results.traffic.requests.stateTransitions).toBeGreaterThan(14 * 4 * 8);
   expect(results.traffic.requests.redis).toBeGreaterThan(0);
-  expect(results.invocations.byFunction).toMatchObject({ trigger: { count: 1 }, init_peers: { count: 4 }, compute_gradients: { count: 14 * 4 * 2 } });
+  // 14 rounds × 4 peers × 2 batches, and each peer's warm-up of its 2 gradient sandboxes.
+  expect(results.invocations.byFunction).toMatchObject({ trigger: { count: 1 }, init_peers: { count: 4 }, compute_gradients: { count: 14 * 4 * 2 + 4 * 2 } });
   // No password in any log line or execution input.
   const secrets = JSON.parse(readFileSync(path.join(runsDir, runId, 'private', 'peer-databases.json'), 'utf8')).peers.map((p: { password: string }) => p.password);
   for (const file of readdirSync(path.join(runsDir, runId, 'logs'))) {
@@ -108,11 +109,12 @@ test('a peer whose database dies mid-run is excluded by the others, who finish t
     const results = await run({ epochs: 1, syncTimeoutSeconds: 30 }, { runId, onEvent });
     expect(killed).toBe(true);
     const done = JSON.parse(readFileSync(path.join(runsDir, runId, 'results.json'), 'utf8'));
-    expect(done.final.testAccuracy).toBeGreaterThan(0.8);
-    expect(results.epochs).toHaveLength(1);
+    // Who was excluded first: a healthy peer excluded under load explains a missing epoch figure.
     const excluded = logLines(runId, 'check_heartbeat').filter((l) => l.message === 'peer activity changed').map((l) => l.newlyInactive);
     expect(excluded.flat()).toContain(3);
-    expect(excluded.flat()).not.toContain(0);
+    expect(excluded.flat()).not.toContain(0); // peer 0 evaluates the test set: without it no epoch has figures
+    expect(done.final.testAccuracy).toBeGreaterThan(0.8);
+    expect(results.epochs).toHaveLength(1);
     // The results file says the run's model is the remaining peers'.
     expect(done.details).toMatchObject({ excludedPeers: [3] });
     expect(done.details.summary).toMatch(/^peer 3 excluded during the run .*the model is that of peers 0, 1, 2/);
