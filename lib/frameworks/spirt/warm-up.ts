@@ -11,8 +11,16 @@ import { SPIRT_STEP_FUNCTIONS, taskFunctions, type SpirtFunctionKey } from './st
 // round then starts those sandboxes itself, as it would have. (No ML imports here: every SPIRT
 // handler loads this file; the computing steps bring their own preload, see spirtHandler.)
 
-/** How long init_peers (60 s timeout) waits for its warm-ups before starting init_model anyway. */
+/**
+ * How long init_peers (60 s timeout) waits for its warm-ups before starting init_model anyway, at
+ * most: also at most half the run's --sync-timeout, because peers whose warm-ups end that far apart
+ * start round 1 that far apart, and auth and the round barrier wait only a --sync-timeout.
+ */
 export const WARM_UP_WAIT_MS = 40_000;
+
+export function warmUpWaitMs(syncTimeoutSeconds: number): number {
+  return Math.min(WARM_UP_WAIT_MS, (syncTimeoutSeconds * 1000) / 2);
+}
 
 export interface WarmUpSummary {
   invocations: number;
@@ -21,7 +29,7 @@ export interface WarmUpSummary {
 }
 
 /** The round's functions, one invocation per Task state (Batch1..BatchN included), for this peer. */
-export async function warmRoundFunctions(deps: SpirtDeps, event: PeerEvent, waitMs = WARM_UP_WAIT_MS): Promise<WarmUpSummary> {
+export async function warmRoundFunctions(deps: SpirtDeps, event: PeerEvent, waitMs = warmUpWaitMs(event.config.syncTimeoutSeconds)): Promise<WarmUpSummary> {
   const t0 = Date.now();
   const warmUp: WarmUpEvent = { runId: event.runId, peer: event.peer, config: event.config, manifestKey: event.manifestKey, warmUp: true };
   const functions = Object.values(taskFunctions(event.config.batches));
