@@ -2,7 +2,7 @@
 // while the other idles. Jest's own order does that only with its timing cache: without it (a
 // fresh CI machine, a renamed file) it goes by file size, and the longest files here are short
 // ones that start servers or train. durations.json holds each file's seconds from a full run
-// (2026-12-03, 2 workers, load average 4-9); a file not in it counts as a few seconds.
+// (2026-12-03 21:37 UTC, 2 workers, load average 6-13); a file not in it counts as a few seconds.
 const Sequencer = require('@jest/test-sequencer').default;
 const path = require('node:path');
 const measured = require('./durations.json');
