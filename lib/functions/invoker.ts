@@ -32,25 +32,14 @@ export class LambdaInvoker implements FunctionInvoker {
   constructor(private readonly traffic?: TrafficCounter, private readonly client: LambdaClient = getLambdaClient()) {}
 
   async invokeAsync(functionName: string, payload: unknown): Promise<void> {
-    const out = await this.client.send(new InvokeCommand({
-      FunctionName: functionName,
-      InvocationType: 'Event',
-      // Events carry keys, never tensors: refused before sending (payload-limits.ts).
-      Payload: Buffer.from(checkedPayload('Lambda async invocation', functionName, payload)),
-    }));
-    this.traffic?.request('lambdaInvocations');
+    const out = await this.send(functionName, 'Event', payload);
     if (out.StatusCode !== 202) {
       throw new Error(`Lambda did not queue the invocation of ${functionName}: status ${out.StatusCode}`);
     }
   }
 
   async invoke(functionName: string, payload: unknown): Promise<unknown> {
-    const out = await this.client.send(new InvokeCommand({
-      FunctionName: functionName,
-      InvocationType: 'RequestResponse',
-      Payload: Buffer.from(checkedPayload('Lambda invocation', functionName, payload)),
-    }));
-    this.traffic?.request('lambdaInvocations');
+    const out = await this.send(functionName, 'RequestResponse', payload);
     const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
     const answer: unknown = text ? JSON.parse(text) : null;
     if (out.FunctionError) {
@@ -58,5 +47,16 @@ export class LambdaInvoker implements FunctionInvoker {
       throw new FunctionInvocationError(functionName, errorType ?? out.FunctionError, errorMessage ?? 'no message');
     }
     return answer;
+  }
+
+  private async send(functionName: string, type: 'Event' | 'RequestResponse', payload: unknown) {
+    const out = await this.client.send(new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: type,
+      // Events carry keys, never tensors: refused before sending (payload-limits.ts).
+      Payload: Buffer.from(checkedPayload(type === 'Event' ? 'Lambda async invocation' : 'Lambda invocation', functionName, payload)),
+    }));
+    this.traffic?.request('lambdaInvocations');
+    return out;
   }
 }
