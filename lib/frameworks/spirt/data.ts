@@ -1,5 +1,6 @@
 import { initBackend } from '../../ml/backend';
 import { downloadShard, downloadTestSet, loadManifest } from '../../ml/data/bucket';
+import type { ShardEntry } from '../../ml/data/manifest';
 import type { Dataset } from '../../ml/data/types';
 import { createModel, type FlatModel } from '../../ml/models';
 import { calibrateFromTraining } from '../../ml/models/calibration-rows';
@@ -19,7 +20,21 @@ export interface PeerData {
 // A warm function keeps its shard and model: only the first invocation downloads them.
 const dataCache = new Map<string, PeerData>();
 
-export async function peerData(store: ObjectStore, manifestKey: string, workers: number, peer: number, modelKind: Parameters<typeof createModel>[0], withTestSet = false): Promise<PeerData> {
+type ModelKind = Parameters<typeof createModel>[0];
+
+/** The event fields that say which peer's data and which model (every SPIRT event has them). */
+export interface PeerDataRef {
+  manifestKey: string;
+  peer: number;
+  config: { workers: number; model: ModelKind };
+}
+
+/** peerData for a step's event: its peer's shard and model, and the test set when asked. */
+export function peerDataOf(store: ObjectStore, event: PeerDataRef, withTestSet = false): Promise<PeerData> {
+  return peerData(store, event.manifestKey, event.config.workers, event.peer, event.config.model, withTestSet);
+}
+
+export async function peerData(store: ObjectStore, manifestKey: string, workers: number, peer: number, modelKind: ModelKind, withTestSet = false): Promise<PeerData> {
   await initBackend();
   const cacheKey = `${manifestKey}|${peer}|${modelKind}`;
   const cached = dataCache.get(cacheKey);
@@ -27,11 +42,10 @@ export async function peerData(store: ObjectStore, manifestKey: string, workers:
   const manifest = await loadManifest(store, manifestKey, workers);
   const shard = cached ? undefined : await downloadShard(store, manifest, peer);
   const split = shard ? splitShard(shard) : cached!;
-  const meta = manifest.train[peer];
   const data: PeerData = {
     train: split.train, validation: split.validation,
     test: withTestSet ? await downloadTestSet(store, manifest) : cached?.test,
-    model: cached?.model ?? createModel(modelKind, { inputShape: meta.featureShape, numClasses: meta.numClasses }),
+    model: cached?.model ?? modelFor(manifest.train[peer], modelKind),
   };
   if (!cached) calibrateFromTraining(data.model, data.train);
   dataCache.set(cacheKey, data);
@@ -39,9 +53,12 @@ export async function peerData(store: ObjectStore, manifestKey: string, workers:
 }
 
 /** A new model of the run's kind and the dataset's shape, for a step that needs no data rows. */
-export async function peerModel(store: ObjectStore, manifestKey: string, workers: number, peer: number, modelKind: Parameters<typeof createModel>[0]): Promise<FlatModel> {
+export async function peerModel(store: ObjectStore, event: PeerDataRef): Promise<FlatModel> {
   await initBackend();
-  const meta = (await loadManifest(store, manifestKey, workers)).train[peer];
-  if (!meta) throw new Error(`dataset ${manifestKey} has no shard for peer ${peer}`);
-  return createModel(modelKind, { inputShape: meta.featureShape, numClasses: meta.numClasses });
+  const manifest = await loadManifest(store, event.manifestKey, event.config.workers);
+  return modelFor(manifest.train[event.peer], event.config.model);
+}
+
+function modelFor(shard: ShardEntry, kind: ModelKind): FlatModel {
+  return createModel(kind, { inputShape: shard.featureShape, numClasses: shard.numClasses });
 }

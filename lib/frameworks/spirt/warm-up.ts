@@ -42,7 +42,8 @@ export async function warmRoundFunctions(deps: SpirtDeps, event: PeerEvent, wait
   const outcome = await Promise.race([Promise.all(calls), timedOut]);
   clearTimeout(timer);
   if (outcome === 'timeout') failed.push(`not all answered within ${waitMs / 1000} s`);
-  const summary = { invocations: functions.length, failed, seconds: (Date.now() - t0) / 1000 };
+  // A copy: a warm-up failing after the wait still pushes to `failed`, but no longer belongs to this summary.
+  const summary = { invocations: functions.length, failed: [...failed], seconds: (Date.now() - t0) / 1000 };
   if (failed.length) deps.log.warn('warm-up incomplete; the round starts the remaining sandboxes itself', { runId: event.runId, peer: event.peer, ...summary });
   else deps.log.info('round functions warmed', { runId: event.runId, peer: event.peer, ...summary });
   return summary;

@@ -6,20 +6,20 @@ import { assertFinite } from '../../../ml/tensor';
 import { isAttacker, flipLabels } from '../attacks';
 import type { SpirtDeps } from '../deps';
 import type { RoundEvent, WarmUpEvent } from '../events';
-import { peerData } from '../data';
+import { peerDataOf } from '../data';
 import { openSelf, recordUsage } from '../peer';
 import { onPeer } from '../peer-db';
 import { roundPosition, roundsPerEpoch } from '../rounds';
 
 /** compute_gradients: one minibatch of the round, its gradient stored as a tensor in the peer's database. */
 export async function computeGradients(event: RoundEvent, deps: SpirtDeps): Promise<{ batch: number; loss: number } | DuplicateInProgress> {
-  const { runId, peer, round, config, manifestKey } = event;
+  const { runId, peer, round, config } = event;
   if (event.batch === undefined) throw new Error('compute_gradients needs the batch number');
   const batchNo = event.batch;
   const t0 = performance.now();
   const self = await openSelf(deps, runId, peer);
   return peerStepOnce(self, deps, runId, { step: 'compute', round, batch: event.batch }, async () => {
-    const { train, model } = await peerData(deps.store, manifestKey, config.workers, peer, config.model);
+    const { train, model } = await peerDataOf(deps.store, event);
     const perEpoch = roundsPerEpoch(train.count, config.batches, config.batchSize);
     const pos = roundPosition(round, perEpoch, config.epochs);
     const order = shuffledIndices(train.count, deriveSeed(config.seed, pos.epoch, peer));
@@ -40,7 +40,7 @@ export async function computeGradients(event: RoundEvent, deps: SpirtDeps): Prom
   });
 }
 
-/** Its warm-up: the peer's shard and model, loaded before round 1 (warm-up.ts). */
+/** Its warm-up: the same shard and model, loaded before round 1 (warm-up.ts). */
 export async function preloadComputeGradients(event: WarmUpEvent, deps: SpirtDeps): Promise<void> {
-  await peerData(deps.store, event.manifestKey, event.config.workers, event.peer, event.config.model);
+  await peerDataOf(deps.store, event);
 }

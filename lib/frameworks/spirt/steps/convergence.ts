@@ -5,7 +5,7 @@ import { emptyTraffic } from '../../../metrics/traffic';
 import { recordEpoch, type EpochStats } from '../../run/worker-reports';
 import type { SpirtDeps } from '../deps';
 import type { RoundEvent, WarmUpEvent } from '../events';
-import { peerData } from '../data';
+import { peerDataOf, type PeerData, type PeerDataRef } from '../data';
 import { openSelf, readUsage, recordUsage, type PeerSelf } from '../peer';
 import { onPeer } from '../peer-db';
 import { roundPosition, roundsPerEpoch } from '../rounds';
@@ -40,10 +40,10 @@ export interface RoundFigures {
  * (peer 0 also evaluates on the test set). Says whether the run stops here.
  */
 export async function checkConvergence(event: RoundEvent, deps: SpirtDeps): Promise<ConvergenceResult | DuplicateInProgress> {
-  const { runId, peer, round, config, manifestKey } = event;
+  const { runId, peer, round, config } = event;
   const self = await openSelf(deps, runId, peer);
   return peerStepOnce(self, deps, runId, { step: 'convergence', round }, async () => {
-    const data = await peerData(deps.store, manifestKey, config.workers, peer, config.model, peer === 0);
+    const data = await convergenceData(deps, event);
     const pos = roundPosition(round, roundsPerEpoch(data.train.count, config.batches, config.batchSize), config.epochs);
     const params = await onPeer(peer, () => self.db.tensors.get(self.keys.params));
     if (!params) throw new Error(`peer ${peer} has no parameters in its database for run ${runId}`);
@@ -94,7 +94,7 @@ async function earlyStopping(self: PeerSelf, valLoss: number): Promise<boolean> 
 }
 
 async function recordPeerEpoch(
-  self: PeerSelf, deps: SpirtDeps, event: RoundEvent, epoch: number, data: Awaited<ReturnType<typeof peerData>>, params: Float32Array,
+  self: PeerSelf, deps: SpirtDeps, event: RoundEvent, epoch: number, data: PeerData, params: Float32Array,
 ): Promise<void> {
   const stats = await self.db.redis.hgetall(self.keys.epochStats(epoch));
   const n = (k: string) => Number(stats[k] ?? 0);
@@ -109,7 +109,12 @@ async function recordPeerEpoch(
   if (summary) deps.log.info('epoch finished', { runId: event.runId, peer: self.peer, ...summary, trainLoss: progress.trainLoss });
 }
 
-/** Its warm-up: the peer's validation rows and model, and for peer 0 the test set it evaluates each epoch. */
+/** The peer's validation rows and model; peer 0 also evaluates the test set at each epoch's end. */
+function convergenceData(deps: SpirtDeps, event: PeerDataRef) {
+  return peerDataOf(deps.store, event, event.peer === 0);
+}
+
+/** Its warm-up: the same data and model, loaded before round 1 (warm-up.ts). */
 export async function preloadCheckConvergence(event: WarmUpEvent, deps: SpirtDeps): Promise<void> {
-  await peerData(deps.store, event.manifestKey, event.config.workers, event.peer, event.config.model, event.peer === 0);
+  await convergenceData(deps, event);
 }

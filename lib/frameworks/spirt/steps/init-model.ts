@@ -12,7 +12,7 @@ export async function initModel(event: PeerEvent, deps: SpirtDeps): Promise<{ pe
   const self = await openSelf(deps, runId, peer);
   return peerStepOnce(self, deps, runId, { step: 'init-model' }, async () => {
     // Only the shape is needed here: the shard is downloaded by the steps that compute.
-    const model = await peerModel(deps.store, manifestKey, config.workers, peer, config.model);
+    const model = await peerModel(deps.store, event);
     const params = model.initialParams(config.seed); // the same on every peer
     await onPeer(peer, () => self.db.tensors.set(self.keys.params, params));
     await onPeer(peer, () => self.db.redis.hset(self.keys.epochStats(1), 'startedAt', Date.now()));
