@@ -56,6 +56,21 @@ test('runs concurrent invocations in parallel processes', async () => {
   expect(wall).toBeLessThan(2 * 1500); // one after the other would take 3 s of work
 });
 
+test("a warm-up starts a sandbox for its worker rather than take another worker's idle one", async () => {
+  const fn = 'emulator-fixture-local-spin';
+  await lambda.invoke(fn, { ms: 1, rank: 5 });
+  await lambda.whenIdle();
+  const recordOf = (n: number) => lambda.invocations().filter((r) => r.functionKey === 'spin').at(n)!;
+  const peerFive = recordOf(-1).pid;
+  await lambda.invoke(fn, { ms: 1, rank: 6, warmUp: true }); // rank 5's sandbox is idle, yet not given to it
+  expect([recordOf(-1).warm, recordOf(-1).pid === peerFive]).toEqual([false, false]);
+  const peerSix = recordOf(-1).pid;
+  await lambda.invoke(fn, { ms: 1, rank: 6, warmUp: true }); // its own worker's: reused
+  expect([recordOf(-1).warm, recordOf(-1).pid]).toEqual([true, peerSix]);
+  await lambda.invoke(fn, { ms: 1, rank: 5 });
+  expect([recordOf(-1).warm, recordOf(-1).pid]).toEqual([true, peerFive]);
+});
+
 test('reports a thrown error as an Unhandled function error with its message', async () => {
   const { status, functionError, body } = await invoke('fail', { why: 'bad field x' });
   expect(status).toBe(200);
@@ -90,13 +105,13 @@ test('kills an invocation at its timeout like Lambda', async () => {
 });
 
 test('gives the handler the remaining time and writes JSON-lines logs per function', async () => {
-  const { body } = await invoke('remaining', {});
+  const { body } = await invoke('remaining', { rank: 3 });
   expect(body.remainingMs).toBeGreaterThan(25_000);
   expect(body.remainingMs).toBeLessThanOrEqual(30_000);
   await lambda.whenIdle();
   const lines = readFileSync(path.join(logsDir, 'remaining.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   expect(lines.find((l) => l.message === 'plain text line')).toMatchObject({ function: 'remaining', stream: 'stdout' });
-  expect(lines.find((l) => l.message === 'REPORT')).toMatchObject({ status: 'succeeded', memoryMb: 256 });
+  expect(lines.find((l) => l.message === 'REPORT')).toMatchObject({ status: 'succeeded', memoryMb: 256, worker: 'rank 3' }); // the worker, to read a log per worker
   const spun = readFileSync(path.join(logsDir, 'spin.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   expect(spun.find((l) => l.message === 'spun')).toMatchObject({ function: 'spin', ms: 10 });
 });

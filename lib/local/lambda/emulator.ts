@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { LogFiles } from '../log-files';
+import { isWarmUpEvent } from '../../functions/warm-up';
 import { LOCAL_ACCOUNT_ID } from '../local-identity';
 import { serveLambdaApi, type LambdaApiServer } from './api';
 import { bundleEntries, bundleEntry, COMPILE_CACHE_DIR } from './bundles';
@@ -177,8 +178,11 @@ export class LocalLambda implements LambdaInvokeTarget {
     if (this.stopped) return Promise.resolve({ statusCode: 503, payload: { message: 'the local Lambda runtime is stopping' } });
     const record = newRecord(fn, event, type);
     this.records.push(record);
-    const affinity = affinityOf(event);
-    const reused = this.pool.take(fn, affinity);
+    const affinity = record.worker;
+    // A warm-up asks for a sandbox of its own worker: given another worker's idle one (a peer that
+    // warmed up a moment earlier), the workers' first round would find one sandbox for two and start
+    // the missing one on the round's path, which the warm-up exists to avoid.
+    const reused = this.pool.take(fn, affinity, affinity !== undefined && isWarmUpEvent(event));
     const sandbox = reused ?? this.pool.spawn(fn, record.requestId, affinity);
     record.pid = sandbox.child.pid;
     record.warm = !!reused;
@@ -204,6 +208,7 @@ export class LocalLambda implements LambdaInvokeTarget {
     this.append(record.functionKey, JSON.stringify({
       time: new Date().toISOString(), level: status === 'succeeded' ? 'info' : 'error', function: record.functionKey, requestId: record.requestId,
       message: 'REPORT', status, durationMs: record.endedAt - record.startedAt, memoryMb: record.memoryMb, warm: record.warm,
+      ...(record.worker !== undefined ? { worker: record.worker } : {}),
       ...(record.initMs !== undefined ? { initDurationMs: record.initMs } : {}),
       ...(record.error ? { error: record.error } : {}),
     }) + '\n');
@@ -240,6 +245,8 @@ function newRecord(fn: LocalFunctionDefinition, event: unknown, type: Invocation
   const e = (event ?? {}) as { rank?: unknown; invocation?: unknown };
   if (typeof e.rank === 'number') record.rank = e.rank;
   if (typeof e.invocation === 'number') record.invocation = e.invocation;
+  const worker = affinityOf(event);
+  if (worker !== undefined) record.worker = worker;
   return record;
 }
 

@@ -83,14 +83,16 @@ export class SandboxPool {
 
   /**
    * An idle process of this function, if any: the most recently used one that last ran an event
-   * for the same worker (`affinity`), else the most recently used one (LIFO keeps few processes hot).
+   * for the same worker (`affinity`), else (unless `ownWorkerOnly`) the most recently used one
+   * (LIFO keeps few processes hot).
    */
-  take(fn: LocalFunctionDefinition, affinity?: string): Sandbox | undefined {
+  take(fn: LocalFunctionDefinition, affinity?: string, ownWorkerOnly = false): Sandbox | undefined {
     const all = this.idle.get(fn.functionName) ?? [];
     const pool = all.filter((s) => !s.exited && s.generation === this.generation);
     for (const stale of all.filter((s) => !pool.includes(s))) this.retire(stale);
     this.idle.set(fn.functionName, pool);
     const at = pool.map((s) => s.affinity).lastIndexOf(affinity);
+    if (ownWorkerOnly && at < 0) return undefined;
     const [sandbox] = pool.splice(affinity !== undefined && at >= 0 ? at : pool.length - 1, 1);
     if (!sandbox) return undefined;
     clearTimeout(sandbox.idleTimer);

@@ -21,6 +21,8 @@ export interface InvocationRecord {
   /** rank and invocation number when the event has them, to name a failed worker. */
   rank?: number;
   invocation?: number;
+  /** The worker the event is for ("peer 0", "rank 1"; see affinityOf), so a log can be read per worker. */
+  worker?: string;
   /** How the process ended when it died before returning (status 'crashed'). */
   exit?: ProcessExit;
 }
