@@ -10,6 +10,7 @@ import { featureCount } from '../architectures';
 import { checkBatch, evaluateInChunks, oneHot, readVariables, writeVariables, type BatchShape } from '../batch-tensors';
 import { perSampleLoss } from '../losses';
 import type { Batch, FlatModel, LayoutEntry, ModelKind } from '../types';
+import { copyLayout } from '../layout';
 import { disposeStats, populationStatistics, type PopulationStats } from './calibration';
 import { Net, type BatchNormMode, type ParamSpec } from './net';
 import { paperInitialParams, type ParamInit } from './param-init';
@@ -76,7 +77,7 @@ export class PaperFlatModel implements FlatModel {
   }
 
   layout(): LayoutEntry[] {
-    return this.entries.map((e) => ({ ...e, shape: [...e.shape] }));
+    return copyLayout(this.entries);
   }
 
   initialParams(seed: number): Float32Array {
