@@ -41,7 +41,7 @@ export class LambdaInvoker implements FunctionInvoker {
   async invoke(functionName: string, payload: unknown): Promise<unknown> {
     const out = await this.send(functionName, 'RequestResponse', payload);
     const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
-    const answer: unknown = text ? JSON.parse(text) : null;
+    const answer = text ? parseAnswer(functionName, text) : null;
     if (out.FunctionError) {
       const { errorType, errorMessage } = (answer ?? {}) as { errorType?: string; errorMessage?: string };
       throw new FunctionInvocationError(functionName, errorType ?? out.FunctionError, errorMessage ?? 'no message');
@@ -58,5 +58,13 @@ export class LambdaInvoker implements FunctionInvoker {
     }));
     this.traffic?.request('lambdaInvocations');
     return out;
+  }
+}
+
+function parseAnswer(functionName: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`${functionName} answered with a payload that is not JSON: ${JSON.stringify(text.slice(0, 200))}`);
   }
 }

@@ -126,3 +126,8 @@ test("LambdaInvoker.invoke waits for the answer and throws a function's error, n
   expect((err as FunctionInvocationError).errorType).toBe('FixtureError');
   expect((err as Error).message).toBe('emulator-fixture-local-fail failed: FixtureError: refused: no rank');
 });
+
+test('LambdaInvoker.invoke names the function whose answer is not JSON', async () => {
+  const garbled = { send: async () => ({ StatusCode: 200, Payload: Buffer.from('<html>bad gateway') }) } as unknown as LambdaClient;
+  await expect(new LambdaInvoker(undefined, garbled).invoke('svc-dev-auth', {})).rejects.toThrow('svc-dev-auth answered with a payload that is not JSON: "<html>bad gateway"');
+});

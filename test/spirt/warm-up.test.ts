@@ -36,7 +36,7 @@ test('invokes every state of the round once and compute_gradients once per batch
   expect(logged.map((l) => [l.level, l.message])).toEqual([['info', 'round functions warmed']]);
 });
 
-test('a failed or late warm-up is logged, named, and does not hold the peer past the wait', async () => {
+test('a failed or late warm-up is logged, named by state and function, and does not hold the peer past the wait', async () => {
   const { deps, logged } = fakeDeps((fn) => {
     if (fn.endsWith('-Aggregation')) return Promise.reject(new Error('Aggregation failed: Error: boom'));
     if (fn.endsWith('-check_heartbeat')) return new Promise(() => undefined); // never answers
@@ -45,7 +45,7 @@ test('a failed or late warm-up is logged, named, and does not hold the peer past
   const t0 = Date.now();
   const summary = await warmRoundFunctions(deps, event, 200);
   expect(Date.now() - t0).toBeLessThan(2000);
-  expect(summary.failed).toEqual(['Aggregation: Aggregation failed: Error: boom', 'not all answered within 0.2 s']);
+  expect(summary.failed).toEqual(['Aggregation (Aggregation): Aggregation failed: Error: boom', 'CheckHeartbeat (check_heartbeat): no answer within 0.2 s']);
   expect(logged.map((l) => [l.level, l.message])).toEqual([['warn', 'warm-up incomplete; the round starts the remaining sandboxes itself']]);
 });
 

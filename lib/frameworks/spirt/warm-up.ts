@@ -32,18 +32,23 @@ export interface WarmUpSummary {
 export async function warmRoundFunctions(deps: SpirtDeps, event: PeerEvent, waitMs = warmUpWaitMs(event.config.syncTimeoutSeconds)): Promise<WarmUpSummary> {
   const t0 = Date.now();
   const warmUp: WarmUpEvent = { runId: event.runId, peer: event.peer, config: event.config, manifestKey: event.manifestKey, warmUp: true };
-  const functions = Object.values(taskFunctions(event.config.batches));
-  const failed: string[] = [];
-  const calls = functions.map((fn) => deps.invoker.invoke(deps.functionName(fn), warmUp).catch((err: unknown) => {
-    failed.push(`${fn}: ${(err as Error).message ?? String(err)}`);
-  }));
+  const states = taskFunctions(event.config.batches);
+  const failures: string[] = [];
+  const unanswered = new Set(Object.keys(states));
+  const calls = Object.entries(states).map(([state, fn]) => deps.invoker.invoke(deps.functionName(fn), warmUp).then(
+    () => { unanswered.delete(state); },
+    (err: unknown) => {
+      unanswered.delete(state);
+      failures.push(`${state} (${fn}): ${(err as Error).message ?? String(err)}`);
+    },
+  ));
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), waitMs); });
-  const outcome = await Promise.race([Promise.all(calls), timedOut]);
+  const timedOut = new Promise<void>((resolve) => { timer = setTimeout(resolve, waitMs); });
+  await Promise.race([Promise.all(calls), timedOut]);
   clearTimeout(timer);
-  if (outcome === 'timeout') failed.push(`not all answered within ${waitMs / 1000} s`);
-  // A copy: a warm-up failing after the wait still pushes to `failed`, but no longer belongs to this summary.
-  const summary = { invocations: functions.length, failed: [...failed], seconds: (Date.now() - t0) / 1000 };
+  // Read once, here: a warm-up ending after the wait no longer belongs to this summary.
+  const failed = [...failures, ...[...unanswered].map((state) => `${state} (${states[state]}): no answer within ${waitMs / 1000} s`)];
+  const summary = { invocations: calls.length, failed, seconds: (Date.now() - t0) / 1000 };
   if (failed.length) deps.log.warn('warm-up incomplete; the round starts the remaining sandboxes itself', { runId: event.runId, peer: event.peer, ...summary });
   else deps.log.info('round functions warmed', { runId: event.runId, peer: event.peer, ...summary });
   return summary;
