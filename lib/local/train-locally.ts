@@ -10,6 +10,7 @@ import type { ObjectStore } from '../stores/types';
 import { followRun, LocalRunError } from './follow-run';
 import { localServerKinds, prepareFrameworkLocal } from './frameworks/registry';
 import type { InvocationRecord } from './lambda/types';
+import { engineNotice } from './engine-notice';
 import { assertWritableFile, saveResults } from './results-file';
 import type { LocalRunEvent } from './run-events';
 import { LocalRuntime, REPO_ROOT } from './runtime';
@@ -52,6 +53,8 @@ export async function trainLocally(opts: LocalRunOptions): Promise<RunResults> {
   const emit = opts.onEvent ?? (() => undefined);
   const progress = (message: string) => emit({ type: 'progress', message });
   const startedAt = new Date();
+  const notice = engineNotice();
+  if (notice) progress(notice);
 
   const { runtime, extra } = await startRuntime(opts, framework, runsDir, runDir, progress);
   try {

@@ -54,10 +54,14 @@ function firstLine(error: unknown): string {
   return (typeof message === 'string' ? message : String(error)).split('\n')[0];
 }
 
+/** The first addon file that exists, without loading it (undefined: not built here). */
+export function builtAddonFile(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return addonCandidates(env).find((c) => fs.existsSync(c));
+}
+
 function load(): { engine?: NativeEngine; reason?: string } {
-  const candidates = addonCandidates();
-  const file = candidates.find((c) => fs.existsSync(c));
-  if (file === undefined) return { reason: `addon not built (no ${candidates.join(' or ')}); build it with ${BUILD_HINT}` };
+  const file = builtAddonFile();
+  if (file === undefined) return { reason: `addon not built (no ${addonCandidates().join(' or ')}); build it with ${BUILD_HINT}` };
   try {
     // OpenMP reads this when the addon loads it. Idle threads that sleep instead of spinning: on a
     // shared machine a spinning thread takes the core the next step's other thread needs.
