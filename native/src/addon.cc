@@ -9,6 +9,7 @@
 #include <vector>
 #include "dnnl.hpp"
 #include "graph-addon.h"
+#include "napi-handle.h"
 #include "napi-util.h"
 #include "network.h"
 #include "optimizer.h"
@@ -26,35 +27,22 @@ namespace {
 
 constexpr size_t kSpecFields = 7;
 
-struct Handle {
-  std::unique_ptr<Network> network;
-};
-
 Network& network(napi_env env, napi_value value) {
-  void* data = nullptr;
-  check(napi_get_value_external(env, value, &data), "handle");
-  auto* handle = static_cast<Handle*>(data);
-  if (!handle->network) throw CallError("native engine: the network has been destroyed");
-  return *handle->network;
+  return mlnative::unwrapOwned<Network>(env, value, "native engine: the network has been destroyed");
 }
 
 napi_value create(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() {
     auto args = arguments(env, info, 3);
-    size_t length = 0;
-    check(napi_get_typedarray_info(env, args[0], nullptr, &length, nullptr, nullptr, nullptr), "layers");
+    const size_t length = mlnative::typedArrayLength(env, args[0], "layers");
     if (length == 0 || length % kSpecFields != 0) throw CallError("layers must hold 7 integers per layer");
     const int32_t* raw = typedArray<int32_t>(env, args[0], napi_int32_array, length, "layers");
     std::vector<mlnative::LayerSpec> specs;
     for (size_t i = 0; i < length; i += kSpecFields) {
       specs.push_back({static_cast<mlnative::LayerType>(raw[i]), raw[i + 1], raw[i + 2], raw[i + 3], raw[i + 4], raw[i + 5], raw[i + 6] != 0});
     }
-    auto* handle = new Handle{std::make_unique<Network>(specs, static_cast<mlnative::LossKind>(intArg(env, args[1], "loss")),
-                                                        intArg(env, args[2], "classes"))};
-    napi_value external;
-    check(napi_create_external(env, handle, [](napi_env, void* data, void*) { delete static_cast<Handle*>(data); }, nullptr, &external),
-          "handle");
-    return external;
+    return mlnative::wrapOwned(env, std::make_unique<Network>(specs, static_cast<mlnative::LossKind>(intArg(env, args[1], "loss")),
+                                                              intArg(env, args[2], "classes")));
   });
 }
 
@@ -119,8 +107,7 @@ struct StepVectors {
 
 // The (params, grad) both optimizer steps start with; the other buffers must match params' length.
 StepVectors stepVectors(napi_env env, const std::vector<napi_value>& args) {
-  size_t n = 0;
-  check(napi_get_typedarray_info(env, args[0], nullptr, &n, nullptr, nullptr, nullptr), "params");
+  const size_t n = mlnative::typedArrayLength(env, args[0], "params");
   return {n, typedArray<float>(env, args[0], napi_float32_array, n, "params"), typedArray<float>(env, args[1], napi_float32_array, n, "grad")};
 }
 
@@ -156,9 +143,7 @@ napi_value adamStep(napi_env env, napi_callback_info info) {
 
 napi_value destroy(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() {
-    void* data = nullptr;
-    check(napi_get_value_external(env, arguments(env, info, 1)[0], &data), "handle");
-    static_cast<Handle*>(data)->network.reset();
+    mlnative::destroyOwned<Network>(env, arguments(env, info, 1)[0]);
     return static_cast<napi_value>(nullptr);
   });
 }
@@ -188,18 +173,16 @@ napi_value versions(napi_env env, napi_callback_info) {
 }  // namespace
 
 NAPI_MODULE_INIT() {
-  const napi_property_descriptor functions[] = {
-      {"create", nullptr, create, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"numParams", nullptr, numParams, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"gradient", nullptr, gradient, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"evaluate", nullptr, evaluate, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"destroy", nullptr, destroy, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"sgdStep", nullptr, sgdStep, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"adamStep", nullptr, adamStep, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"setThreads", nullptr, setThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"versions", nullptr, versions, nullptr, nullptr, nullptr, napi_default, nullptr},
-  };
-  napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);
+  mlnative::defineFunctions(env, exports,
+                            {{"create", create},
+                             {"numParams", numParams},
+                             {"gradient", gradient},
+                             {"evaluate", evaluate},
+                             {"destroy", destroy},
+                             {"sgdStep", sgdStep},
+                             {"adamStep", adamStep},
+                             {"setThreads", setThreads},
+                             {"versions", versions}});
   mlnative::registerGraphFunctions(env, exports);
   return exports;
 }

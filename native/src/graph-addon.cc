@@ -1,35 +1,22 @@
 #include "graph-addon.h"
 #include <memory>
 #include "graph.h"
+#include "napi-handle.h"
 #include "napi-util.h"
 
 namespace mlnative {
 
 namespace {
 
-struct GraphHandle {
-  std::unique_ptr<Graph> graph;
-};
-
 Graph& graphOf(napi_env env, napi_value value) {
-  void* data = nullptr;
-  check(napi_get_value_external(env, value, &data), "handle");
-  auto* handle = static_cast<GraphHandle*>(data);
-  if (!handle->graph) throw CallError("native engine: the graph has been destroyed");
-  return *handle->graph;
-}
-
-size_t lengthOf(napi_env env, napi_value value, const char* name) {
-  size_t length = 0;
-  check(napi_get_typedarray_info(env, value, nullptr, &length, nullptr, nullptr, nullptr), name);
-  return length;
+  return unwrapOwned<Graph>(env, value, "native engine: the graph has been destroyed");
 }
 
 // createGraph(ops: Int32Array (10 per node), image: Int32Array [h, w, c], classes) -> handle
 napi_value createGraph(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() {
     auto args = arguments(env, info, 3);
-    const size_t length = lengthOf(env, args[0], "ops");
+    const size_t length = typedArrayLength(env, args[0], "ops");
     if (length == 0 || length % kOpFields != 0) throw CallError("ops must hold 10 integers per node");
     const int32_t* raw = typedArray<int32_t>(env, args[0], napi_int32_array, length, "ops");
     const int32_t* image = typedArray<int32_t>(env, args[1], napi_int32_array, 3, "image");
@@ -37,10 +24,7 @@ napi_value createGraph(napi_env env, napi_callback_info info) {
     for (size_t i = 0; i < length; i += kOpFields) {
       specs.push_back({static_cast<OpKind>(raw[i]), raw[i + 1], raw[i + 2], raw[i + 3], raw[i + 4], raw[i + 5], raw[i + 6], raw[i + 7], raw[i + 8], raw[i + 9]});
     }
-    auto* handle = new GraphHandle{std::make_unique<Graph>(specs, Shape{image[0], image[1], image[2]}, intArg(env, args[2], "classes"))};
-    napi_value external;
-    check(napi_create_external(env, handle, [](napi_env, void* data, void*) { delete static_cast<GraphHandle*>(data); }, nullptr, &external), "handle");
-    return external;
+    return wrapOwned(env, std::make_unique<Graph>(specs, Shape{image[0], image[1], image[2]}, intArg(env, args[2], "classes")));
   });
 }
 
@@ -122,9 +106,7 @@ napi_value graphBatchStatistics(napi_env env, napi_callback_info info) {
 
 napi_value destroyGraph(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() {
-    void* data = nullptr;
-    check(napi_get_value_external(env, arguments(env, info, 1)[0], &data), "handle");
-    static_cast<GraphHandle*>(data)->graph.reset();
+    destroyOwned<Graph>(env, arguments(env, info, 1)[0]);
     return static_cast<napi_value>(nullptr);
   });
 }
@@ -132,15 +114,13 @@ napi_value destroyGraph(napi_env env, napi_callback_info info) {
 }  // namespace
 
 void registerGraphFunctions(napi_env env, napi_value exports) {
-  const napi_property_descriptor functions[] = {
-      {"createGraph", nullptr, createGraph, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"graphSizes", nullptr, graphSizes, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"graphGradient", nullptr, graphGradient, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"graphEvaluate", nullptr, graphEvaluate, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"graphBatchStatistics", nullptr, graphBatchStatistics, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"destroyGraph", nullptr, destroyGraph, nullptr, nullptr, nullptr, napi_default, nullptr},
-  };
-  napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);
+  defineFunctions(env, exports,
+                  {{"createGraph", createGraph},
+                   {"graphSizes", graphSizes},
+                   {"graphGradient", graphGradient},
+                   {"graphEvaluate", graphEvaluate},
+                   {"graphBatchStatistics", graphBatchStatistics},
+                   {"destroyGraph", destroyGraph}});
 }
 
 }  // namespace mlnative

@@ -4,6 +4,7 @@
 #include <node_api.h>
 #include <cstdint>
 #include <exception>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,12 @@ inline std::vector<napi_value> arguments(napi_env env, napi_callback_info info, 
   check(napi_get_cb_info(env, info, &count, args.data(), nullptr, nullptr), "reading arguments");
   if (count < expected) throw CallError("native engine: expected " + std::to_string(expected) + " arguments");
   return args;
+}
+
+inline size_t typedArrayLength(napi_env env, napi_value value, const char* name) {
+  size_t length = 0;
+  check(napi_get_typedarray_info(env, value, nullptr, &length, nullptr, nullptr, nullptr), name);
+  return length;
 }
 
 template <typename T>
@@ -52,6 +59,18 @@ inline napi_value number(napi_env env, double value) {
   napi_value result;
   check(napi_create_double(env, value, &result), "result");
   return result;
+}
+
+struct Binding {
+  const char* name;
+  napi_callback function;
+};
+
+// Sets exports.<name> = function for each binding (module initialisation: no exception may escape).
+inline napi_status defineFunctions(napi_env env, napi_value exports, std::initializer_list<Binding> bindings) {
+  std::vector<napi_property_descriptor> descriptors;
+  for (const Binding& b : bindings) descriptors.push_back({b.name, nullptr, b.function, nullptr, nullptr, nullptr, napi_default, nullptr});
+  return napi_define_properties(env, exports, descriptors.size(), descriptors.data());
 }
 
 // Runs a binding body and turns C++ exceptions into JavaScript errors.

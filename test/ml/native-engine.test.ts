@@ -10,6 +10,8 @@ import { initBackend } from '../../lib/ml/backend';
 import { createModel, type FlatModel, type ModelKind, type ModelSpec } from '../../lib/ml/models';
 import { loadNativeEngine } from '../../lib/ml/native/addon';
 import { createNativeModel } from '../../lib/ml/native/native-model';
+import { nativeNetworkSpec } from '../../lib/ml/native/network-spec';
+import { GraphBuilder } from '../../lib/ml/native/paper-graph';
 import { nativeThreadCount } from '../../lib/ml/native/threads';
 import { createRng } from '../../lib/ml/random';
 import { randomBatch } from '../helpers/random-batch';
@@ -115,6 +117,26 @@ describeNative('native engine against tfjs on wasm', () => {
     expect(() => model.setParams(new Float32Array(3))).toThrow('params length 3 does not match model parameter count 101770');
     model.dispose();
     expect(() => model.gradient(batch)).toThrow('mlp model has been disposed');
+  });
+
+  // The TypeScript models check first; this is the addon's own guard, for any other caller.
+  it('the addon refuses a destroyed network or graph instead of touching freed memory', () => {
+    const { addon } = loadNativeEngine().engine!;
+    const spec = { inputShape: [784], numClasses: 10 };
+    const network = nativeNetworkSpec('mlp', spec);
+    const handle = addon.create(network.layers, network.loss, 10);
+    expect(addon.numParams(handle)).toBe(101_770);
+    addon.destroy(handle);
+    expect(() => addon.numParams(handle)).toThrow('native engine: the network has been destroyed');
+    addon.destroy(handle); // at-least-once: a second destroy is harmless
+
+    const builder = new GraphBuilder([4, 4, 1]);
+    builder.dense('out', builder.globalAveragePool(builder.image()), 3);
+    const graph = addon.createGraph(builder.build().ops, Int32Array.from([4, 4, 1]), 3);
+    expect(addon.graphSizes(graph)).toEqual([6, 0, 0]);
+    addon.destroyGraph(graph);
+    expect(() => addon.graphSizes(graph)).toThrow('native engine: the graph has been destroyed');
+    expect(() => addon.create(new Int32Array(5), 0, 10)).toThrow('layers must hold 7 integers per layer');
   });
 });
 
