@@ -125,5 +125,7 @@ async function prepareData(store: ObjectStore, config: TrainingConfig, emit: (e:
 }
 
 function usage(records: readonly InvocationRecord[]) {
-  return records.map((r) => ({ functionKey: r.functionKey, memoryMb: r.memoryMb, seconds: ((r.endedAt ?? Date.now()) - r.startedAt) / 1000 }));
+  return records.map((r) => ({
+    functionKey: r.functionKey, memoryMb: r.memoryMb, seconds: ((r.endedAt ?? Date.now()) - r.startedAt) / 1000, initSeconds: (r.initMs ?? 0) / 1000,
+  }));
 }

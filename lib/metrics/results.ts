@@ -27,7 +27,10 @@ export interface EpochResult {
 export interface InvocationUsage {
   functionKey: string;
   memoryMb: number;
+  /** From the request to the end, a cold start's init phase included. */
   seconds: number;
+  /** The init phase of a cold start (its process loading the handler); 0 when warm. */
+  initSeconds: number;
 }
 
 export interface RunResults {
@@ -40,7 +43,7 @@ export interface RunResults {
   epochs: EpochResult[];
   final: { testAccuracy: number; testLoss: number; paramsDigest: string; numParams: number };
   traffic: TrafficSnapshot;
-  invocations: { count: number; byFunction: Record<string, { count: number; seconds: number; memoryMb: number }> };
+  invocations: { count: number; byFunction: Record<string, { count: number; seconds: number; initSeconds: number; memoryMb: number }> };
   cost: CostEstimate;
   /** SPIRT: per-round time of averaging, aggregation and update, in the database or in the function. */
   roundSteps?: RoundStepTimings;
@@ -90,9 +93,10 @@ export function buildResults(a: RunArtifacts): RunResults {
   if (a.stepFunctions) traffic.requests.stateTransitions = a.stepFunctions.transitions;
   const byFunction: RunResults['invocations']['byFunction'] = {};
   for (const inv of a.invocations) {
-    const f = (byFunction[inv.functionKey] ??= { count: 0, seconds: 0, memoryMb: inv.memoryMb });
+    const f = (byFunction[inv.functionKey] ??= { count: 0, seconds: 0, initSeconds: 0, memoryMb: inv.memoryMb });
     f.count += 1;
     f.seconds += inv.seconds;
+    f.initSeconds += inv.initSeconds;
   }
   const backend = [...new Set(a.done.reports.map((r) => r.backend))].join(', ');
   return {
