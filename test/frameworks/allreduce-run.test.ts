@@ -30,6 +30,10 @@ test('trains to high accuracy and writes the results file', async () => {
   expect(results.final.paramsDigest).toMatch(/^[0-9a-f]{64}$/);
   // one trigger + one invocation per worker; both workers moved gradients through S3
   expect(results.invocations.byFunction).toMatchObject({ trigger: { count: 1 }, worker: { count: 2 } });
+  // Both workers started cold: their init phases are counted apart, and are part of their seconds.
+  const worker = results.invocations.byFunction.worker;
+  expect(worker.initSeconds).toBeGreaterThan(0);
+  expect(worker.initSeconds).toBeLessThan(worker.seconds);
   expect(results.traffic.requests.s3).toBeGreaterThan(100);
   expect(results.traffic.bytesWritten).toBeGreaterThan(0);
   expect(results.cost.usd).toBeGreaterThan(0);
