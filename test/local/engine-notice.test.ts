@@ -25,7 +25,7 @@ test('names the build command when the addon is missing, and says nothing when i
 
 test('a real run without the addon prints the notice first and trains on wasm', async () => {
   const runsDir = mkdtempSync(path.join(os.tmpdir(), 'engine-notice-'));
-  const saved = { ...process.env };
+  const saved = Object.fromEntries(Object.keys(MISSING).map((key) => [key, process.env[key]]));
   Object.assign(process.env, MISSING); // the functions inherit it, as from a shell
   const events: LocalRunEvent[] = [];
   try {
@@ -36,7 +36,10 @@ test('a real run without the addon prints the notice first and trains on wasm', 
     expect(progress.filter((m) => m.includes('native engine'))).toHaveLength(1);
     expect(results.backend).toBe('wasm');
   } finally {
-    process.env = saved;
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
     rmSync(runsDir, { recursive: true, force: true });
   }
 });
