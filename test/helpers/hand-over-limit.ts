@@ -7,9 +7,18 @@ import type { RunResults } from '../../lib/metrics/results';
  * lengthen it). Scaling it with that time, rather than fixing it, keeps it both short enough on an
  * idle machine and long enough for loading the shard on a loaded one. A third, not a half: the
  * limited run then hands over unless it runs about three times faster than the unlimited one (the
- * load of a shared machine can fall that much between them).
+ * load of a shared machine can fall that much between them). Never under 3 s, which a fresh
+ * invocation needs to load its checkpoint and shard on a loaded machine: an unlimited invocation
+ * that fits in the limit could not be forced to hand over, and is refused as a test set-up error.
  */
+const SHORTEST_LIMIT_SECONDS = 3;
+
 export function handOverLimitSeconds(unlimited: RunResults, fn: string): number {
   const { seconds, initSeconds, count } = unlimited.invocations.byFunction[fn];
-  return Math.max(3, Math.ceil(0.35 * (seconds - initSeconds) / count));
+  const perInvocation = (seconds - initSeconds) / count;
+  const limit = Math.max(SHORTEST_LIMIT_SECONDS, Math.ceil(0.35 * perInvocation));
+  if (perInvocation <= limit) {
+    throw new Error(`${fn}'s unlimited invocations took ${perInvocation.toFixed(1)} s after their init, within the ${limit} s limit: lengthen the run to force a hand-over`);
+  }
+  return limit;
 }
